@@ -1,0 +1,251 @@
+"""Numba kernels: pure functions on arrays and scalars.
+
+Every kernel splits the rows into ``n_chunks`` fixed chunks (boundaries depend only on ``n`` and
+``n_chunks``), gives each chunk private float64 accumulators, and merges the chunks serially in
+chunk order. The result is therefore bitwise identical for any number of threads.
+
+Kernels never write or copy their inputs and never allocate memory proportional to ``n`` (except
+``predict_into``, which fills the caller's output). A ``Y`` with zero rows means "y is zero"; an
+``sw`` with zero rows means "all weights are one".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# "nnan"/"ninf" are left out on purpose: they would let LLVM drop the propagation of NaN/inf that
+# the solvers rely on to detect bad input and divergence.
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+
+#: Default number of row chunks; fixed so that results do not depend on the thread count.
+N_CHUNKS = 64
+
+# Rows per tile in the column-major kernels: a tile's residuals stay in L1 while each column of
+# the tile is streamed twice (once for the prediction, once for the gradient).
+_TILE = 256
+
+
+@njit(inline="always")
+def _chunk_bounds(c, n, n_chunks):
+    return c * n // n_chunks, (c + 1) * n // n_chunks
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def fused_pass_rows(X, Y, coef, intercept, sw, n_chunks):
+    """One pass over row-major ``X``: residuals, gradient sums and loss sums.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+        Read row by row (C order, or any strided layout).
+    Y : ndarray of shape (n, k) or (0, k)
+        Targets; zero rows means y = 0.
+    coef : ndarray of shape (k, d), float64
+    intercept : ndarray of shape (k,), float64
+    sw : ndarray of shape (n,) or (0,), float64
+        Sample weights; zero rows means unit weights.
+    n_chunks : int
+        Number of fixed row chunks.
+
+    Returns
+    -------
+    grad : ndarray of shape (k, d)
+        ``sum_i w_i r_i x_i`` with ``r = X @ coef.T + intercept - Y``.
+    grad_intercept : ndarray of shape (k,)
+        ``sum_i w_i r_i``.
+    loss : ndarray of shape (k,)
+        ``sum_i w_i r_i**2``.
+    """
+    n, d = X.shape
+    k = coef.shape[0]
+    has_y = Y.shape[0] > 0
+    has_w = sw.shape[0] > 0
+    part_g = np.empty((n_chunks, k, d))
+    part_b = np.empty((n_chunks, k))
+    part_l = np.empty((n_chunks, k))
+    for c in prange(n_chunks):
+        start, stop = _chunk_bounds(c, n, n_chunks)
+        g = np.zeros((k, d))
+        gb = np.zeros(k)
+        lo = np.zeros(k)
+        for i in range(start, stop):
+            wi = sw[i] if has_w else 1.0
+            for t in range(k):
+                r = intercept[t]
+                for j in range(d):
+                    r += X[i, j] * coef[t, j]
+                if has_y:
+                    r -= Y[i, t]
+                wr = wi * r
+                gb[t] += wr
+                lo[t] += wr * r
+                for j in range(d):
+                    g[t, j] += wr * X[i, j]
+        part_g[c] = g
+        part_b[c] = gb
+        part_l[c] = lo
+    return _merge(part_g, part_b, part_l)
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def fused_pass_cols(X, Y, coef, intercept, sw, n_chunks):
+    """Column-major (F order) twin of :func:`fused_pass_rows`, same arguments and results.
+
+    Each chunk walks its rows in tiles: the tile's residuals are built column by column, then the
+    gradient is accumulated column by column, so every access to ``X`` is contiguous.
+    """
+    n, d = X.shape
+    k = coef.shape[0]
+    has_y = Y.shape[0] > 0
+    has_w = sw.shape[0] > 0
+    part_g = np.empty((n_chunks, k, d))
+    part_b = np.empty((n_chunks, k))
+    part_l = np.empty((n_chunks, k))
+    for c in prange(n_chunks):
+        start, stop = _chunk_bounds(c, n, n_chunks)
+        g = np.zeros((k, d))
+        gb = np.zeros(k)
+        lo = np.zeros(k)
+        r = np.empty(_TILE)
+        for t in range(k):
+            for t0 in range(start, stop, _TILE):
+                t1 = min(t0 + _TILE, stop)
+                m = t1 - t0
+                for i in range(m):
+                    r[i] = intercept[t]
+                for j in range(d):
+                    cj = coef[t, j]
+                    for i in range(m):
+                        r[i] += X[t0 + i, j] * cj
+                for i in range(m):
+                    ri = r[i]
+                    if has_y:
+                        ri -= Y[t0 + i, t]
+                    wr = sw[t0 + i] * ri if has_w else ri
+                    gb[t] += wr
+                    lo[t] += wr * ri
+                    r[i] = wr
+                for j in range(d):
+                    acc = 0.0
+                    for i in range(m):
+                        acc += r[i] * X[t0 + i, j]
+                    g[t, j] += acc
+        part_g[c] = g
+        part_b[c] = gb
+        part_l[c] = lo
+    return _merge(part_g, part_b, part_l)
+
+
+def fused_pass_for(X):
+    """Return the fused-pass kernel suited to ``X``'s memory layout."""
+    if X.flags.f_contiguous and not X.flags.c_contiguous:
+        return fused_pass_cols
+    return fused_pass_rows
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def _merge(part_g, part_b, part_l):
+    n_chunks, k, d = part_g.shape
+    g = np.zeros((k, d))
+    gb = np.zeros(k)
+    lo = np.zeros(k)
+    for c in range(n_chunks):
+        for t in range(k):
+            gb[t] += part_b[c, t]
+            lo[t] += part_l[c, t]
+            for j in range(d):
+                g[t, j] += part_g[c, t, j]
+    return g, gb, lo
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def predict_into(X, coef, intercept, out, n_chunks):
+    """Write ``X @ coef.T + intercept`` into ``out`` (shape (n, k)), accumulating in float64."""
+    n, d = X.shape
+    k = coef.shape[0]
+    for c in prange(n_chunks):
+        start, stop = _chunk_bounds(c, n, n_chunks)
+        for i in range(start, stop):
+            for t in range(k):
+                acc = intercept[t]
+                for j in range(d):
+                    acc += X[i, j] * coef[t, j]
+                out[i, t] = acc
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=True)
+def column_moments(X, sw, n_chunks):
+    """Weighted column means and centred sums of squares in one pass.
+
+    Chunks accumulate sums shifted by the first row of ``X`` and are merged in order with
+    Chan's pairwise update, which stays accurate for columns with large offsets.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+    sw : ndarray of shape (n,) or (0,), float64
+    n_chunks : int
+
+    Returns
+    -------
+    sum_w : float
+        Total weight.
+    mean : ndarray of shape (d,)
+        Weighted column means.
+    m2 : ndarray of shape (d,)
+        Weighted centred sums of squares ``sum_i w_i (x_ij - mean_j)**2``.
+    sumsq : ndarray of shape (d,)
+        Weighted raw sums of squares ``sum_i w_i x_ij**2``.
+    """
+    n, d = X.shape
+    has_w = sw.shape[0] > 0
+    # Sums are taken relative to the first row, so that a large common offset cancels exactly
+    # (Sterbenz) before squaring; chunk means are merged in these shifted coordinates.
+    shift = np.empty(d)
+    for j in range(d):
+        shift[j] = X[0, j] if n > 0 else 0.0
+    part_w = np.zeros(n_chunks)
+    part_mean = np.zeros((n_chunks, d))
+    part_m2 = np.zeros((n_chunks, d))
+    part_sq = np.zeros((n_chunks, d))
+    for c in prange(n_chunks):
+        start, stop = _chunk_bounds(c, n, n_chunks)
+        s1 = np.zeros(d)
+        s2 = np.zeros(d)
+        sq = np.zeros(d)
+        wsum = 0.0
+        for i in range(start, stop):
+            wi = sw[i] if has_w else 1.0
+            wsum += wi
+            for j in range(d):
+                x = X[i, j]
+                dx = x - shift[j]
+                s1[j] += wi * dx
+                s2[j] += wi * dx * dx
+                sq[j] += wi * x * x
+        part_w[c] = wsum
+        for j in range(d):
+            if wsum > 0.0:
+                part_mean[c, j] = s1[j] / wsum
+                part_m2[c, j] = max(s2[j] - s1[j] * s1[j] / wsum, 0.0)
+            part_sq[c, j] = sq[j]
+    sum_w = 0.0
+    mean = np.zeros(d)
+    m2 = np.zeros(d)
+    sumsq = np.zeros(d)
+    for c in range(n_chunks):
+        wc = part_w[c]
+        for j in range(d):
+            sumsq[j] += part_sq[c, j]
+        if wc <= 0.0:
+            continue
+        total = sum_w + wc
+        for j in range(d):
+            delta = part_mean[c, j] - mean[j]
+            mean[j] += delta * (wc / total)
+            m2[j] += part_m2[c, j] + delta * delta * (sum_w * wc / total)
+        sum_w = total
+    for j in range(d):
+        mean[j] += shift[j]
+    return sum_w, mean, m2, sumsq

@@ -1,0 +1,57 @@
+"""Shared fixtures and helpers for the test suite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def tolerance(dtype) -> float:
+    """Relative tolerance that reflects the storage precision of ``dtype``."""
+    return 1e-5 if np.dtype(dtype) == np.float32 else 1e-10
+
+
+def numpy_residual_gradient(X, y, coef, intercept, sample_weight=None):
+    """The fused pass written with NumPy in float64: the oracle for the kernels."""
+    X64 = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(y, dtype=np.float64)
+    multi = Y.ndim == 2
+    Y = Y if multi else Y[:, None]
+    C = np.asarray(coef, dtype=np.float64).reshape(Y.shape[1], X64.shape[1])
+    b = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (Y.shape[1],))
+    w = np.ones(X64.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    r = X64 @ C.T + b - Y
+    wr = w[:, None] * r
+    sw = w.sum()
+    g = wr.T @ X64 / sw
+    gb = wr.sum(axis=0) / sw
+    loss = (wr * r).sum(axis=0) / (2 * sw)
+    if multi:
+        return g, gb, loss
+    return g[0], gb[0], loss[0]
+
+
+def lstsq_fit(X, y, sample_weight=None, fit_intercept=True):
+    """Closed-form least squares (minimum-norm) via ``np.linalg.lstsq``: (coef, intercept)."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, float)
+    if fit_intercept:
+        mu = w @ X / w.sum()
+        ybar = w @ y / w.sum()
+        Xc, yc = X - mu, y - ybar
+    else:
+        Xc, yc = X, y
+    sq = np.sqrt(w)
+    # Column scaling keeps lstsq's rank cut-off meaningful when scales span many decades.
+    norms = np.sqrt(w @ Xc**2 / w.sum())
+    norms[norms == 0] = 1.0
+    coef = np.linalg.lstsq(Xc * sq[:, None] / norms, (yc.T * sq).T, rcond=None)[0].T / norms
+    intercept = ybar - coef @ mu if fit_intercept else np.zeros(np.shape(coef)[:-1])
+    return coef, intercept
+
+
+@pytest.fixture
+def rng():
+    """A fresh, seeded random generator."""
+    return np.random.default_rng(12345)
