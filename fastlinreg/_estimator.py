@@ -16,21 +16,33 @@ from sklearn.utils.validation import (
 )
 
 from . import _kernels
+from ._cost import choose_solver
 from ._solvers import (
     DivergenceError,
+    GramObjective,
+    Objective,
     Reparametrization,
+    SolverResult,
     StreamingObjective,
     gradient_descent,
 )
+from ._stats import SufficientStats, compute_stats
 
-_SOLVERS = ("auto", "gd")
+_SOLVERS = ("auto", "gd", "gram")
 
 
-def _is_constant(m2: np.ndarray, mean: np.ndarray, n_samples: int) -> np.ndarray:
+def _is_constant(var: np.ndarray, mean: np.ndarray, n_samples: int) -> np.ndarray:
     """Flag columns whose variance is within rounding of zero (scikit-learn's criterion)."""
     eps = np.finfo(np.float64).eps
-    var = m2
     return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
+
+
+def _raise_non_finite(X) -> None:
+    """Name the problem when a pass over X produced non-finite sums."""
+    _assert_all_finite(X, input_name="X")
+    raise ValueError(
+        "X has values too large for float64 arithmetic (their squares overflow); rescale X"
+    )
 
 
 class LinearRegression(RegressorMixin, BaseEstimator):
@@ -48,9 +60,12 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         Whether to fit an intercept.
     alpha : float, default=0.0
         L2 penalty; the solution equals ``sklearn.linear_model.Ridge(alpha=alpha)``.
-    solver : {"auto", "gd"}, default="auto"
-        ``"gd"`` is gradient descent with one fused pass over ``X`` per iteration. ``"auto"``
-        currently selects ``"gd"``.
+    solver : {"auto", "gd", "gram"}, default="auto"
+        ``"gd"`` is gradient descent with one fused pass over ``X`` per iteration. ``"gram"``
+        makes one pass to build the sufficient statistics (``X^T W X``, ``X^T W y``, sums),
+        then runs the same accelerated gradient descent on them at ``O(d^2)`` per iteration.
+        ``"auto"`` picks the cheaper by the cost model of :mod:`fastlinreg._cost` (Gram for
+        up to a few hundred features) and records the choice in ``solver_``.
     learning_rate : "auto" or float, default="auto"
         ``"auto"`` uses the step ``1/L``, where ``L`` is the largest eigenvalue of the
         (preconditioned) Hessian estimated by power iteration on the same fused pass. A float
@@ -60,8 +75,9 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         Maximum number of gradient iterations (each one pass over ``X``).
     tol : float, default=1e-10
         Relative stationarity tolerance: stop when the norm of the gradient with respect to the
-        (standardised) coefficients falls below ``tol`` times its norm at the starting point,
-        and likewise for the intercept. For well-conditioned data the relative error of
+        (standardised) coefficients falls below ``tol`` times its norm at zero coefficients
+        (at the warm-start point for a warm-started ``"gd"`` fit), and likewise for the
+        intercept. For well-conditioned data the relative error of
         ``coef_`` is then about ``tol`` times the condition number of the standardised
         problem. ``tol=0`` disables the test: exactly ``max_iter`` iterations run and no
         :class:`~sklearn.exceptions.ConvergenceWarning` is issued.
@@ -71,6 +87,17 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         Precondition by centring and scaling the columns, without copying ``X``.
     warm_start : bool, default=False
         Start from the previous solution when refitting data with the same shape.
+
+    Notes
+    -----
+    On rank-deficient data both solvers converge to the minimum-norm solution in the
+    coordinates they iterate in: with ``standardize=False`` that is ``np.linalg.lstsq``'s; with
+    standardisation it is the minimum norm of the standardised coefficients (identical
+    predictions, and identical coefficients when dependent columns share a scale).
+
+    ``partial_fit`` accumulates the sufficient statistics of every batch exactly (it is not
+    stochastic gradient descent), so after any sequence of batches the model equals ``fit`` on
+    their concatenation.
     verbose : int, default=0
         Print the objective every ``verbose`` iterations when positive.
 
@@ -90,7 +117,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     converged_ : bool
         Whether the stopping test was met.
     solver_ : str
-        The solver that ran.
+        The solver that ran (``"gd"`` or ``"gram"``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -200,6 +227,74 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             If an explicit ``learning_rate`` makes the iterations diverge.
         """
         self._check_params()
+        X, y, sw = self._validate_xy(X, y, sample_weight, reset=True)
+        Y = y[:, None] if y.ndim == 1 else y
+        n, d = X.shape
+        if sw.shape[0] and sw.sum() <= 0.0:
+            raise ValueError("sample_weight must not be all zero")
+        solver = self.solver
+        if solver == "auto":
+            solver = choose_solver(n, d, X.dtype.itemsize)
+        start = self._warm_start_model(d, Y.shape[1])
+        if solver == "gram":
+            stats = self._checked_stats(X, Y, sw)
+            result, reparam = self._solve_gram(stats, start)
+            self._stats: SufficientStats | None = stats
+            passes = 1
+        else:
+            result, reparam, passes = self._solve_streaming(X, Y, sw, start)
+            self._stats = None
+        self._set_model(result, reparam, X.dtype, y.ndim, solver, passes)
+        return self
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Add a batch of rows to the sufficient statistics and refit from them, exactly.
+
+        After any sequence of batches the model equals ``fit`` on their concatenation (up to
+        ``tol``). The statistics of a ``solver="gram"`` fit are continued; after a ``"gd"``
+        fit, which keeps none, the first call starts a new accumulation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self : LinearRegression
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            If the number of features or targets differs from earlier batches, or for invalid
+            input.
+        """
+        self._check_params()
+        first = getattr(self, "_stats", None) is None
+        X, y, sw = self._validate_xy(X, y, sample_weight, reset=first)
+        Y = y[:, None] if y.ndim == 1 else y
+        if not first and self._stats is not None and Y.shape[1] != self._stats.cxy.shape[1]:
+            raise ValueError(
+                f"y has {Y.shape[1]} targets, but earlier batches had {self._stats.cxy.shape[1]}"
+            )
+        batch = self._checked_stats(X, Y, sw)
+        stats = batch if first or self._stats is None else self._stats.merge(batch)
+        if stats.sum_w <= 0.0:
+            raise ValueError("sample_weight must not be all zero")
+        start = None
+        if hasattr(self, "coef_") and not first:
+            start = (
+                np.reshape(self.coef_, (-1, X.shape[1])).astype(np.float64),
+                np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,)),
+            )
+        result, reparam = self._solve_gram(stats, start)
+        self._stats = stats
+        self._set_model(result, reparam, X.dtype, y.ndim, "gram", 1)
+        return self
+
+    def _validate_xy(self, X, y, sample_weight, reset):
         # Finiteness of X is checked by the first pass over it rather than by a separate pass.
         X, y = validate_data(
             self,
@@ -211,6 +306,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             ensure_all_finite=False,
             order=None,
             copy=False,
+            reset=reset,
         )
         if y.dtype.kind not in "f" or y.dtype.itemsize not in (4, 8):
             y = y.astype(np.float64)
@@ -220,93 +316,119 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             if sample_weight is None
             else _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         )
-        Y = y[:, None] if y.ndim == 1 else y
-        n, d = X.shape
-        k = Y.shape[1]
+        return X, y, sw
 
-        sum_w = float(n) if sw.shape[0] == 0 else float(sw.sum())
-        if sum_w <= 0.0:
-            raise ValueError("sample_weight must not be all zero")
-        reparam, sum_w = self._preconditioner(X, sw, sum_w)
+    def _warm_start_model(self, d, k):
+        """Return the previous model as float64 blocks to warm-start from, or None."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        coef = np.reshape(self.coef_, (-1, d)).astype(np.float64)
+        if coef.shape != (k, d):
+            return None
+        intercept = np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,))
+        return coef, np.broadcast_to(intercept, (k,)).copy()
 
-        objective = StreamingObjective(
-            X=X,
-            Y=Y,
-            sample_weight=sw,
-            sum_weight=sum_w,
-            alpha=float(self.alpha),
-            reparam=reparam,
-        )
-        c0 = np.zeros((k, d))
-        b0 = np.zeros(k)
-        if self.warm_start and hasattr(self, "coef_"):
-            prev_coef = np.reshape(self.coef_, (-1, d)).astype(np.float64)
-            if prev_coef.shape == (k, d):
-                prev_int = np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,))
-                c0, b0 = reparam.from_model(prev_coef, np.broadcast_to(prev_int, (k,)))
+    def _descend(self, objective: Objective, reparam, start, k, d, grad_scale=None):
+        c0, b0 = np.zeros((k, d)), np.zeros(k)
+        if start is not None:
+            c0, b0 = reparam.from_model(*start)
         step = None if self.learning_rate == "auto" else float(self.learning_rate)
+        return gradient_descent(
+            objective,
+            c0,
+            b0,
+            step=step,
+            accelerate=bool(self.accelerate),
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+            grad_scale=grad_scale,
+            fit_intercept=bool(self.fit_intercept),
+            verbose=int(self.verbose),
+        )
+
+    def _solve_streaming(self, X, Y, sw, start):
+        n, d = X.shape
+        sum_w = float(n) if sw.shape[0] == 0 else float(sw.sum())
+        passes = 0
+        if self.standardize:
+            sum_w, mean, m2, sumsq = _kernels.column_moments(X, sw, _kernels.N_CHUNKS)
+            passes = 1
+            if not all(np.all(np.isfinite(a)) for a in (mean, m2, sumsq)):
+                _raise_non_finite(X)
+            reparam = self._reparametrization(mean, m2, sumsq, sum_w, n, center=True)
+        else:
+            reparam = Reparametrization(np.zeros(d), np.ones(d), bool(self.fit_intercept))
+        objective = StreamingObjective(
+            X=X, Y=Y, sample_weight=sw, sum_weight=sum_w, alpha=float(self.alpha), reparam=reparam
+        )
         try:
-            result = gradient_descent(
-                objective,
-                c0,
-                b0,
-                step=step,
-                accelerate=bool(self.accelerate),
-                max_iter=int(self.max_iter),
-                tol=float(self.tol),
-                fit_intercept=bool(self.fit_intercept),
-                verbose=int(self.verbose),
-            )
+            result = self._descend(objective, reparam, start, Y.shape[1], d)
         except DivergenceError:
             _assert_all_finite(X, input_name="X")
             raise
+        return result, reparam, passes + objective.n_passes
 
+    def _checked_stats(self, X, Y, sw) -> SufficientStats:
+        stats = compute_stats(X, Y, sw)
+        if not stats.is_finite():
+            _raise_non_finite(X)
+        return stats
+
+    def _solve_gram(self, stats: SufficientStats, start):
+        d, k = stats.cxy.shape
+        m2 = np.diag(stats.cxx).copy()
+        sumsq = np.diag(stats.xtx).copy()
+        # Centring is free here (it only changes the coordinates), so it is always used with
+        # an intercept; standardize decides the scaling.
+        reparam = self._reparametrization(
+            stats.mean_x, m2, sumsq, stats.sum_w, stats.n_samples, center=True
+        )
+        objective = GramObjective(stats=stats, alpha=float(self.alpha), reparam=reparam)
+        _, g_c, g_b = objective.value_and_grad(np.zeros((k, d)), np.zeros(k))
+        scale = (float(np.linalg.norm(g_c)), float(np.linalg.norm(g_b)))
+        return self._descend(objective, reparam, start, k, d, grad_scale=scale), reparam
+
+    def _set_model(self, result: SolverResult, reparam, dtype, y_ndim, solver, passes):
         coef, intercept = reparam.to_model(result.c, result.b)
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
             raise DivergenceError("the fit produced non-finite coefficients")
-        if result.converged is False and self.tol > 0:
+        if not result.converged and self.tol > 0:
             warnings.warn(
                 f"gradient descent did not reach tol={self.tol} in max_iter={self.max_iter} "
                 "iterations; increase max_iter or tol",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        dtype = X.dtype
-        if y.ndim == 1:
+        k = coef.shape[0]
+        if y_ndim == 1:
             self.coef_ = coef[0].astype(dtype)
             self.intercept_ = dtype.type(intercept[0]) if self.fit_intercept else 0.0
         else:
             self.coef_ = coef.astype(dtype)
             self.intercept_ = intercept.astype(dtype) if self.fit_intercept else np.zeros(k)
         self.n_iter_ = result.n_iter
-        self.n_passes_ = objective.n_passes + (1 if self.standardize else 0)
+        self.n_passes_ = passes
         self.loss_curve_ = result.loss_curve
         self.converged_ = result.converged
-        self.solver_ = "gd"
-        return self
+        self.solver_ = solver
 
-    def _preconditioner(self, X, sw, sum_w) -> tuple[Reparametrization, float]:
-        """Column centres and scales from one pass over X; also the finiteness check of X."""
-        d = X.shape[1]
-        if not self.standardize:
-            return Reparametrization(np.zeros(d), np.ones(d), bool(self.fit_intercept)), sum_w
-        sum_w, mean, m2, sumsq = _kernels.column_moments(X, sw, _kernels.N_CHUNKS)
-        if not (
-            np.all(np.isfinite(mean)) and np.all(np.isfinite(m2)) and np.all(np.isfinite(sumsq))
-        ):
-            _assert_all_finite(X, input_name="X")
-            raise ValueError(
-                "X has values too large for float64 arithmetic (their squares overflow); rescale X"
-            )
-        if self.fit_intercept:
-            frozen = _is_constant(m2, mean, X.shape[0])
+    def _reparametrization(self, mean, m2, sumsq, sum_w, n, *, center):
+        """Diagonal preconditioning from column moments, as a change of coordinates."""
+        d = mean.shape[0]
+        fit_intercept = bool(self.fit_intercept)
+        center = center and fit_intercept
+        if center:
+            frozen = _is_constant(m2 / sum_w, mean, n)
             scale = np.sqrt(m2 / sum_w)
         else:
             mean = np.zeros(d)
             frozen = sumsq == 0.0
             scale = np.sqrt(sumsq / sum_w)
-        inv_scale = np.divide(1.0, scale, out=np.zeros(d), where=~frozen)
-        return Reparametrization(mean, inv_scale, bool(self.fit_intercept)), sum_w
+        if not self.standardize:
+            inv_scale = np.ones(d)
+        else:
+            inv_scale = np.divide(1.0, scale, out=np.zeros(d), where=~frozen)
+        return Reparametrization(mean, inv_scale, fit_intercept)
 
     def predict(self, X):
         """Predict with the fitted linear model.

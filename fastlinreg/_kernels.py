@@ -249,3 +249,129 @@ def column_moments(X, sw, n_chunks):
     for j in range(d):
         mean[j] += shift[j]
     return sum_w, mean, m2, sumsq
+
+
+@njit(nogil=True, fastmath=FASTMATH, cache=True)
+def gram_chunk(X, Y, sw, shift_x, shift_y, start, stop):
+    """Shifted weighted sums of rows ``[start, stop)``, for the sufficient statistics.
+
+    Serial and GIL-free: callers run chunks on their own threads. Rows are taken four at a
+    time so that each update of the d x d accumulator carries four multiply-adds; values are
+    shifted first, so that a large common offset cancels before any product.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+    Y : ndarray of shape (n, k), float32 or float64
+    sw : ndarray of shape (n,) or (0,), float64
+    shift_x : ndarray of shape (d,), float64
+        A point near the column means.
+    shift_y : ndarray of shape (k,), float64
+    start, stop : int
+        The rows to read.
+
+    Returns
+    -------
+    sum_w : float
+    sx : ndarray of shape (d,)
+        ``sum_i w_i (x_i - shift_x)``.
+    sy : ndarray of shape (k,)
+    xx : ndarray of shape (d, d)
+        Upper triangle of ``sum_i w_i (x_i - shift_x)(x_i - shift_x)^T``.
+    xy : ndarray of shape (d, k)
+    yy : ndarray of shape (k,)
+        ``sum_i w_i (y_it - shift_y_t)**2``.
+    """
+    d = X.shape[1]
+    k = Y.shape[1]
+    has_w = sw.shape[0] > 0
+    xb = np.zeros((4, d))
+    yb = np.zeros((4, k))
+    wb = np.zeros(4)
+    xx = np.zeros((d, d))
+    xy = np.zeros((d, k))
+    sx = np.zeros(d)
+    sy = np.zeros(k)
+    yy = np.zeros(k)
+    wsum = 0.0
+    for i0 in range(start, stop, 4):
+        m = min(4, stop - i0)
+        for r in range(4):
+            if r < m:
+                wb[r] = sw[i0 + r] if has_w else 1.0
+                for j in range(d):
+                    xb[r, j] = X[i0 + r, j] - shift_x[j]
+                for t in range(k):
+                    yb[r, t] = Y[i0 + r, t] - shift_y[t]
+            else:
+                # Padding rows carry zero weight and zero values.
+                wb[r] = 0.0
+                xb[r, :] = 0.0
+                yb[r, :] = 0.0
+        for r in range(4):
+            wsum += wb[r]
+            for t in range(k):
+                sy[t] += wb[r] * yb[r, t]
+                yy[t] += wb[r] * yb[r, t] * yb[r, t]
+        for j in range(d):
+            a0 = wb[0] * xb[0, j]
+            a1 = wb[1] * xb[1, j]
+            a2 = wb[2] * xb[2, j]
+            a3 = wb[3] * xb[3, j]
+            sx[j] += a0 + a1 + a2 + a3
+            for t in range(k):
+                xy[j, t] += a0 * yb[0, t] + a1 * yb[1, t] + a2 * yb[2, t] + a3 * yb[3, t]
+            for q in range(j, d):
+                xx[j, q] += a0 * xb[0, q] + a1 * xb[1, q] + a2 * xb[2, q] + a3 * xb[3, q]
+    return wsum, sx, sy, xx, xy, yy
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def merge_moments(part_w, part_sx, part_sy, part_xx, part_xy, part_yy, shift_x, shift_y):
+    """Merge per-chunk shifted sums, in chunk order, into centred moments.
+
+    ``part_xx[c]`` needs only its upper triangle.
+
+    Returns
+    -------
+    sum_w : float
+    mean_x : ndarray of shape (d,)
+    mean_y : ndarray of shape (k,)
+    cxx : ndarray of shape (d, d)
+        ``sum_i w_i (x_i - mean_x)(x_i - mean_x)^T``.
+    cxy : ndarray of shape (d, k)
+    cyy : ndarray of shape (k,)
+    """
+    n_chunks, d = part_sx.shape
+    k = part_sy.shape[1]
+    sum_w = 0.0
+    mx = np.zeros(d)
+    my = np.zeros(k)
+    cxx = np.zeros((d, d))
+    cxy = np.zeros((d, k))
+    cyy = np.zeros(k)
+    for c in range(n_chunks):
+        wc = part_w[c]
+        if wc <= 0.0:
+            continue
+        # Centre the chunk's shifted sums at its own mean, then merge (Chan et al.).
+        ax = part_sx[c] / wc
+        ay = part_sy[c] / wc
+        total = sum_w + wc
+        f = sum_w * wc / total
+        dx = ax - mx
+        dy = ay - my
+        for j in range(d):
+            for q in range(j, d):
+                cxx[j, q] += part_xx[c, j, q] - wc * ax[j] * ax[q] + f * dx[j] * dx[q]
+            for t in range(k):
+                cxy[j, t] += part_xy[c, j, t] - wc * ax[j] * ay[t] + f * dx[j] * dy[t]
+        for t in range(k):
+            cyy[t] += part_yy[c, t] - wc * ay[t] * ay[t] + f * dy[t] * dy[t]
+        mx += dx * (wc / total)
+        my += dy * (wc / total)
+        sum_w = total
+    for j in range(d):
+        for q in range(j + 1, d):
+            cxx[q, j] = cxx[j, q]
+    return sum_w, mx + shift_x, my + shift_y, cxx, cxy, cyy

@@ -25,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from . import _kernels
+from ._stats import SufficientStats
 
 #: Relative precision of the power-iteration estimate of the largest eigenvalue.
 _POWER_RTOL = 1e-2
@@ -142,6 +143,58 @@ class StreamingObjective:
         """Return ``H @ (c, b)``: the gradient of the same objective with ``y = 0``."""
         empty = np.empty((0, c.shape[0]), dtype=self.Y.dtype)
         _, g_c, g_b = self._evaluate(c, b, empty)
+        return g_c, g_b
+
+
+@dataclass
+class GramObjective:
+    """Least squares evaluated from sufficient statistics: O(k d^2) per call, independent of n.
+
+    With an intercept the problem is solved in centred coordinates (``reparam.mean`` must be
+    ``stats.mean_x``), where the intercept decouples and its optimum is the mean of ``y``.
+
+    Parameters
+    ----------
+    stats : SufficientStats
+    alpha : float
+    reparam : Reparametrization
+    """
+
+    stats: SufficientStats
+    alpha: float
+    reparam: Reparametrization
+
+    def __post_init__(self) -> None:
+        centred = self.reparam.fit_intercept
+        s = self.stats
+        self._xx = s.cxx if centred else s.xtx
+        self._xy = (s.cxy if centred else s.xty).T
+        self._yy = float(np.sum(s.cyy if centred else s.yty))
+        self._ybar = s.mean_y if centred else np.zeros_like(s.mean_y)
+
+    def _evaluate(self, c: np.ndarray, b: np.ndarray, with_y: bool):
+        inv_w = 1.0 / self.stats.sum_w
+        coef = c * self.reparam.inv_scale
+        xx_coef = coef @ self._xx
+        g_coef = xx_coef * inv_w + (self.alpha * inv_w) * coef
+        quad = float(np.vdot(coef, xx_coef)) + self.alpha * float(np.vdot(coef, coef))
+        if with_y:
+            g_coef = g_coef - self._xy * inv_w
+            db = b - self._ybar
+            quad += self._yy - 2.0 * float(np.vdot(coef, self._xy))
+        else:
+            db = b
+        g_b = db if self.reparam.fit_intercept else np.zeros_like(b)
+        value = 0.5 * inv_w * quad + 0.5 * float(np.vdot(g_b, g_b))
+        return value, g_coef * self.reparam.inv_scale, g_b
+
+    def value_and_grad(self, c, b):
+        """Return the objective and its gradient at ``(c, b)``."""
+        return self._evaluate(c, b, True)
+
+    def hessian_vector(self, c, b):
+        """Return ``H @ (c, b)``."""
+        _, g_c, g_b = self._evaluate(c, b, False)
         return g_c, g_b
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
+from ._stats import SufficientStats, compute_stats
 
-__all__ = ["predict", "residual_gradient"]
+__all__ = ["SufficientStats", "gram", "predict", "residual_gradient"]
 
 
 def _check_X(X) -> np.ndarray:
@@ -148,3 +149,48 @@ def predict(X, coef, intercept):
     out = np.empty((X.shape[0], k), dtype=X.dtype)
     _kernels.predict_into(X, coef2, intercept1, out, _kernels.N_CHUNKS)
     return out if multi else out[:, 0]
+
+
+def gram(X, y, sample_weight=None) -> SufficientStats:
+    """One pass over ``X``: the sufficient statistics of weighted least squares.
+
+    Accumulated in float64 (also for float32 ``X``) over a fixed number of row chunks, each in
+    row blocks, so extra memory is ``O(d^2)`` per chunk plus one block, never a copy of ``X``.
+    Below 24 features a Numba kernel builds each chunk; above, float64 row blocks go through
+    single-threaded BLAS ``syrk`` while the chunks run in parallel threads.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32 or float64
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weights with a positive sum.
+
+    Returns
+    -------
+    SufficientStats
+        Centred moments (``sum_w``, ``mean_x``, ``mean_y``, ``cxx``, ``cxy``, ``cyy``) and the
+        raw ``xtx`` (``X^T W X``), ``xty``, ``yty``, ``x_sum`` and ``y_sum`` as properties;
+        ``merge`` combines the statistics of two row sets exactly. ``cxy`` has one column per
+        target (one for 1-D ``y``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastlinreg.kernels import gram
+    >>> X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> stats = gram(X, np.array([1.0, 0.0]))
+    >>> stats.xtx
+    array([[10., 14.],
+           [14., 20.]])
+    >>> stats.xty[:, 0], stats.sum_w
+    (array([1., 2.]), 2.0)
+    """
+    X = _check_X(X)
+    y = _as_float(y, "y")
+    n = X.shape[0]
+    if y.ndim not in (1, 2) or y.shape[0] != n:
+        raise ValueError(f"y must have shape ({n},) or ({n}, n_targets), got {y.shape}")
+    if n == 0:
+        raise ValueError("X has no rows")
+    return compute_stats(X, y if y.ndim == 2 else y[:, None], _check_weights(sample_weight, n))

@@ -31,8 +31,13 @@ def numpy_residual_gradient(X, y, coef, intercept, sample_weight=None):
     return g[0], gb[0], loss[0]
 
 
-def lstsq_fit(X, y, sample_weight=None, fit_intercept=True):
-    """Closed-form least squares (minimum-norm) via ``np.linalg.lstsq``: (coef, intercept)."""
+def lstsq_fit(X, y, sample_weight=None, fit_intercept=True, scale_columns=True):
+    """Closed-form least squares (minimum-norm) via ``np.linalg.lstsq``: (coef, intercept).
+
+    With ``scale_columns`` the columns are standardised before the solve (which keeps lstsq's
+    rank cut-off meaningful across decades of scale); on rank-deficient data the result is then
+    the minimum-norm solution in standardised coordinates, otherwise the Euclidean one.
+    """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, float)
@@ -44,7 +49,7 @@ def lstsq_fit(X, y, sample_weight=None, fit_intercept=True):
         Xc, yc = X, y
     sq = np.sqrt(w)
     # Column scaling keeps lstsq's rank cut-off meaningful when scales span many decades.
-    norms = np.sqrt(w @ Xc**2 / w.sum())
+    norms = np.sqrt(w @ Xc**2 / w.sum()) if scale_columns else np.ones(X.shape[1])
     norms[norms == 0] = 1.0
     coef = np.linalg.lstsq(Xc * sq[:, None] / norms, (yc.T * sq).T, rcond=None)[0].T / norms
     intercept = ybar - coef @ mu if fit_intercept else np.zeros(np.shape(coef)[:-1])
@@ -55,3 +60,12 @@ def lstsq_fit(X, y, sample_weight=None, fit_intercept=True):
 def rng():
     """A fresh, seeded random generator."""
     return np.random.default_rng(12345)
+
+
+def assert_coef_close(got, want, rtol):
+    """Normwise relative agreement: every entry within ``rtol`` of the largest one."""
+    want = np.asarray(want, dtype=np.float64)
+    scale = max(float(np.max(np.abs(want))), np.finfo(np.float64).tiny)
+    np.testing.assert_allclose(
+        np.asarray(got, dtype=np.float64), want, rtol=rtol, atol=rtol * scale
+    )

@@ -38,7 +38,7 @@ def test_tutorial_settings_give_the_reference_iterates(tutorial_data):
 def test_loss_curve_matches_reference_objective(tutorial_data):
     X_train, _, y_train, _ = tutorial_data
     ours = LinearRegression(
-        learning_rate=0.001, max_iter=5, tol=0, accelerate=False, standardize=False
+        learning_rate=0.001, max_iter=5, tol=0, solver="gd", accelerate=False, standardize=False
     ).fit(X_train, y_train)
     ref_losses = []
     for n_iters in range(5):

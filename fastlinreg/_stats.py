@@ -1,0 +1,230 @@
+"""Sufficient statistics of weighted least squares: computed in one pass, merged exactly."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from scipy.linalg.blas import dsyrk
+from threadpoolctl import threadpool_limits
+
+from . import _kernels
+
+#: Rows averaged to choose the shift that large column offsets are cancelled against.
+_SHIFT_ROWS = 1024
+#: Memory allowed for the per-chunk d x d accumulators of one Gram pass.
+_PARTIALS_BYTES = 32 * 2**20
+#: Below this many features the Numba kernel beats per-block BLAS (measured; see the notes in
+#: the Gram benchmark).
+_BLAS_MIN_FEATURES = 24
+#: Rows per BLAS block: a float64 block of this many rows stays in L2 for d up to ~100.
+_BLOCK_ROWS = 2048
+
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter: threadpool_limits | None = None
+
+
+@contextmanager
+def _single_threaded_blas():
+    """Limit BLAS to one thread while any Gram pass runs (our threads supply the parallelism).
+
+    threadpoolctl's limit is process-wide, so overlapping passes from several Python threads
+    share one limit, applied by the first to enter and restored by the last to leave.
+    """
+    global _blas_users, _blas_limiter
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limiter = threadpool_limits(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limiter is not None:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+@dataclass(frozen=True)
+class SufficientStats:
+    """Centred weighted moments of ``(X, Y)``: all that full-batch least squares needs.
+
+    They are stored centred (rather than as raw ``X^T W X``) so that columns with large offsets
+    keep their precision; the raw statistics are available as properties.
+
+    Attributes
+    ----------
+    sum_w : float
+        ``sum_i w_i``.
+    mean_x : ndarray of shape (d,)
+        Weighted column means of ``X``.
+    mean_y : ndarray of shape (k,)
+        Weighted means of the targets.
+    cxx : ndarray of shape (d, d)
+        ``sum_i w_i (x_i - mean_x)(x_i - mean_x)^T``.
+    cxy : ndarray of shape (d, k)
+        ``sum_i w_i (x_i - mean_x)(y_i - mean_y)^T``.
+    cyy : ndarray of shape (k,)
+        ``sum_i w_i (y_i - mean_y)**2`` per target.
+    n_samples : int
+        Rows seen (weights not applied).
+    """
+
+    sum_w: float
+    mean_x: np.ndarray
+    mean_y: np.ndarray
+    cxx: np.ndarray
+    cxy: np.ndarray
+    cyy: np.ndarray
+    n_samples: int
+
+    @property
+    def xtx(self) -> np.ndarray:
+        """Raw ``X^T W X``, shape (d, d)."""
+        return self.cxx + self.sum_w * np.outer(self.mean_x, self.mean_x)
+
+    @property
+    def xty(self) -> np.ndarray:
+        """Raw ``X^T W Y``, shape (d, k)."""
+        return self.cxy + self.sum_w * np.outer(self.mean_x, self.mean_y)
+
+    @property
+    def yty(self) -> np.ndarray:
+        """Raw ``sum_i w_i y_i**2`` per target, shape (k,)."""
+        return self.cyy + self.sum_w * self.mean_y**2
+
+    @property
+    def x_sum(self) -> np.ndarray:
+        """Weighted column sums ``sum_i w_i x_i``, shape (d,)."""
+        return self.sum_w * self.mean_x
+
+    @property
+    def y_sum(self) -> np.ndarray:
+        """Weighted target sums ``sum_i w_i y_i``, shape (k,)."""
+        return self.sum_w * self.mean_y
+
+    def merge(self, other: SufficientStats) -> SufficientStats:
+        """Return the statistics of the two row sets together (Chan et al.'s pairwise update).
+
+        Parameters
+        ----------
+        other : SufficientStats
+            Statistics of other rows, with the same numbers of features and targets.
+
+        Returns
+        -------
+        SufficientStats
+        """
+        if other.sum_w == 0.0:
+            return self
+        if self.sum_w == 0.0:
+            return other
+        total = self.sum_w + other.sum_w
+        f = self.sum_w * other.sum_w / total
+        dx = other.mean_x - self.mean_x
+        dy = other.mean_y - self.mean_y
+        return SufficientStats(
+            sum_w=total,
+            mean_x=self.mean_x + dx * (other.sum_w / total),
+            mean_y=self.mean_y + dy * (other.sum_w / total),
+            cxx=self.cxx + other.cxx + f * np.outer(dx, dx),
+            cxy=self.cxy + other.cxy + f * np.outer(dx, dy),
+            cyy=self.cyy + other.cyy + f * dy * dy,
+            n_samples=self.n_samples + other.n_samples,
+        )
+
+    def is_finite(self) -> bool:
+        """Whether every statistic is finite (false when the data held NaN/inf or overflowed)."""
+        return bool(
+            np.isfinite(self.sum_w)
+            and np.all(np.isfinite(self.mean_x))
+            and np.all(np.isfinite(self.mean_y))
+            and np.all(np.isfinite(self.cxx))
+            and np.all(np.isfinite(self.cxy))
+            and np.all(np.isfinite(self.cyy))
+        )
+
+
+def gram_chunks(n_samples: int, n_features: int) -> int:
+    """Return the row-chunk count of a Gram pass: fixed by the shape, never by the thread count."""
+    per_chunk = 8 * n_features * n_features
+    return int(max(1, min(_kernels.N_CHUNKS, _PARTIALS_BYTES // per_chunk, n_samples)))
+
+
+def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> SufficientStats:
+    """One pass over ``X``: the sufficient statistics of weighted least squares.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+        Read in place, never copied.
+    Y : ndarray of shape (n, k), float32 or float64
+    sample_weight : ndarray of shape (n,) or (0,), float64
+        Zero rows means unit weights.
+
+    Returns
+    -------
+    SufficientStats
+    """
+    n, d = X.shape
+    head = slice(0, min(n, _SHIFT_ROWS))
+    shift_x = X[head].mean(axis=0, dtype=np.float64)
+    shift_y = Y[head].mean(axis=0, dtype=np.float64)
+    if not (np.all(np.isfinite(shift_x)) and np.all(np.isfinite(shift_y))):
+        # Non-finite leading rows: any shift will do, the statistics will report the problem.
+        shift_x = np.zeros(d)
+        shift_y = np.zeros(Y.shape[1])
+    n_chunks = gram_chunks(n, d)
+    bounds = [(c * n // n_chunks, (c + 1) * n // n_chunks) for c in range(n_chunks)]
+    chunk: Callable[..., tuple] = _kernels.gram_chunk if d < _BLAS_MIN_FEATURES else _blas_chunk
+    workers = max(1, min(numba.get_num_threads(), n_chunks))
+    # Each chunk is serial and releases the GIL; chunks, not threads, fix the summation order.
+    with _single_threaded_blas(), ThreadPoolExecutor(workers) as pool:
+        parts = list(
+            pool.map(lambda b: chunk(X, Y, sample_weight, shift_x, shift_y, b[0], b[1]), bounds)
+        )
+    w, sx, sy, xx, xy, yy = (np.array([p[i] for p in parts]) for i in range(6))
+    sum_w, mean_x, mean_y, cxx, cxy, cyy = _kernels.merge_moments(
+        w, sx, sy, xx, xy, yy, shift_x, shift_y
+    )
+    return SufficientStats(sum_w, mean_x, mean_y, cxx, cxy, cyy, n)
+
+
+def _blas_chunk(X, Y, sw, shift_x, shift_y, start, stop):
+    """Compute what :func:`fastlinreg._kernels.gram_chunk` does, by float64 blocks and BLAS."""
+    d, k = X.shape[1], Y.shape[1]
+    xx = np.zeros((d, d), order="F")
+    xy = np.zeros((d, k))
+    sx = np.zeros(d)
+    sy = np.zeros(k)
+    yy = np.zeros(k)
+    wsum = 0.0
+    rows = min(_BLOCK_ROWS, max(stop - start, 1))
+    xbuf = np.empty((rows, d))
+    ybuf = np.empty((rows, k))
+    for i0 in range(start, stop, rows):
+        i1 = min(i0 + rows, stop)
+        xb = np.subtract(X[i0:i1], shift_x, out=xbuf[: i1 - i0])
+        yb = np.subtract(Y[i0:i1], shift_y, out=ybuf[: i1 - i0])
+        if sw.shape[0]:
+            root = np.sqrt(sw[i0:i1])
+            wsum += float(sw[i0:i1].sum())
+            xb *= root[:, None]
+            yb *= root[:, None]
+            sx += root @ xb
+            sy += root @ yb
+        else:
+            wsum += i1 - i0
+            sx += xb.sum(axis=0)
+            sy += yb.sum(axis=0)
+        xx = dsyrk(1.0, xb.T, beta=1.0, c=xx, trans=0, lower=0, overwrite_c=1)
+        xy += xb.T @ yb
+        yy += np.einsum("ij,ij->j", yb, yb)
+    return wsum, sx, sy, xx, xy, yy

@@ -1,0 +1,179 @@
+"""Sufficient statistics, the Gram solver, the automatic choice and exact partial_fit."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from conftest import assert_coef_close, lstsq_fit
+from sklearn.linear_model import Ridge
+
+from fastlinreg import LinearRegression, _cost, _stats, kernels
+
+
+def _weighted_moments(X, Y, w):
+    W = w.sum()
+    mx, my = w @ X / W, w @ Y / W
+    Xc, Yc = X - mx, Y - my
+    return W, mx, my, (Xc * w[:, None]).T @ Xc, (Xc * w[:, None]).T @ Yc, w @ Yc**2
+
+
+@pytest.mark.parametrize("d", [1, 3, 7, 23, 24, 31, 60])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gram_matches_numpy(rng, d, dtype, weighted):
+    n = 1000
+    X = (rng.normal(size=(n, d)) + 50.0).astype(dtype)
+    Y = rng.normal(size=(n, 2))
+    w = rng.uniform(0, 2, size=n) if weighted else np.ones(n)
+    stats = kernels.gram(X, Y, sample_weight=w if weighted else None)
+    want = _weighted_moments(X.astype(np.float64), Y, w)
+    got = (stats.sum_w, stats.mean_x, stats.mean_y, stats.cxx, stats.cxy, stats.cyy)
+    for g, v in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, v, rtol=1e-9, atol=1e-9 * n)
+    np.testing.assert_allclose(stats.xtx, (X.T.astype(float) * w) @ X, rtol=1e-10)
+    np.testing.assert_allclose(stats.xty, (X.T.astype(float) * w) @ Y, rtol=1e-10)
+    np.testing.assert_allclose(stats.yty, w @ Y**2, rtol=1e-10)
+    np.testing.assert_allclose(stats.x_sum, w @ X, rtol=1e-10)
+    np.testing.assert_allclose(stats.y_sum, w @ Y, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 63])
+def test_gram_on_fewer_rows_than_chunks(rng, n):
+    X = rng.normal(size=(n, 30))
+    y = rng.normal(size=n)
+    stats = kernels.gram(X, y)
+    np.testing.assert_allclose(stats.xtx, X.T @ X, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(stats.xty[:, 0], X.T @ y, rtol=1e-12, atol=1e-12)
+    assert stats.n_samples == n and stats.cxy.shape == (30, 1)
+
+
+def test_numba_and_blas_chunks_agree(rng, monkeypatch):
+    X = rng.normal(size=(777, 30)) * np.arange(1, 31)
+    Y = rng.normal(size=(777, 3))
+    w = rng.uniform(0, 1, size=777)
+    blas = _stats.compute_stats(X, Y, w)
+    monkeypatch.setattr(_stats, "_BLAS_MIN_FEATURES", 10**6)
+    numba_ = _stats.compute_stats(X, Y, w)
+    for a, b in zip(
+        (blas.cxx, blas.cxy, blas.cyy, blas.mean_x),
+        (numba_.cxx, numba_.cxy, numba_.cyy, numba_.mean_x),
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)
+
+
+def test_merge_equals_stats_of_concatenation(rng):
+    X = rng.normal(size=(500, 5)) + 1e6
+    Y = rng.normal(size=(500, 2))
+    w = rng.uniform(0, 3, size=500)
+    parts = [kernels.gram(X[a:b], Y[a:b], w[a:b]) for a, b in [(0, 1), (1, 200), (200, 500)]]
+    merged = parts[0].merge(parts[1]).merge(parts[2])
+    whole = kernels.gram(X, Y, w)
+    np.testing.assert_allclose(merged.cxx, whole.cxx, rtol=1e-9)
+    np.testing.assert_allclose(merged.cxy, whole.cxy, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(merged.mean_x, whole.mean_x, rtol=1e-15)
+    assert merged.n_samples == 500 and merged.sum_w == pytest.approx(w.sum(), rel=1e-14)
+
+
+def _problem(rng, n=2000, d=12, k=None, offset=20.0):
+    X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d) + rng.normal(size=d) * offset
+    w = rng.normal(size=(d,) if k is None else (d, k))
+    return X, X @ w + 1.5 + 0.3 * rng.normal(size=(n,) if k is None else (n, k))
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_gram_solver_matches_lstsq_to_1e8(rng, standardize, fit_intercept):
+    # Without an intercept, column offsets make the problem ill-conditioned: keep them small.
+    X, y = _problem(rng, offset=20.0 if fit_intercept else 0.1)
+    # Unstandardised, the columns' scales make the problem ill-conditioned (kappa ~ 1e4), so
+    # the default relative tolerance would give ~1e-6; ask for more.
+    tol = 1e-10 if standardize else 1e-14
+    model = LinearRegression(
+        solver="gram",
+        standardize=standardize,
+        fit_intercept=fit_intercept,
+        max_iter=100000,
+        tol=tol,
+    ).fit(X, y)
+    coef, intercept = lstsq_fit(X, y, fit_intercept=fit_intercept)
+    assert model.solver_ == "gram" and model.n_passes_ == 1
+    assert_coef_close(model.coef_, coef, 1e-8)
+    assert_coef_close(model.intercept_, intercept, 1e-8)
+
+
+def test_gram_and_gd_agree_with_weights_and_targets(rng):
+    X, Y = _problem(rng, k=3)
+    w = rng.uniform(0, 2, size=len(X))
+    # The intercept inherits the coefficients' error times the column offsets (~20 here).
+    gram = LinearRegression(solver="gram", tol=1e-12).fit(X, Y, sample_weight=w)
+    gd = LinearRegression(solver="gd", tol=1e-12).fit(X, Y, sample_weight=w)
+    coef, intercept = lstsq_fit(X, Y, w)
+    for m in (gram, gd):
+        assert_coef_close(m.coef_, coef, 1e-8)
+        assert_coef_close(m.intercept_, intercept, 1e-8)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 50.0])
+def test_gram_solver_matches_ridge(rng, alpha):
+    X, y = _problem(rng, n=400, d=6)
+    ours = LinearRegression(solver="gram", alpha=alpha).fit(X, y)
+    ridge = Ridge(alpha=alpha, solver="cholesky").fit(X, y)
+    assert_coef_close(ours.coef_, ridge.coef_, 1e-8)
+    assert_coef_close(ours.intercept_, ridge.intercept_, 1e-8)
+
+
+def test_rank_deficient_gives_minimum_norm(rng):
+    X, y = _problem(rng, n=300, d=4)
+    X = np.c_[X, X[:, 0] + X[:, 1], 3.0 * X[:, 2]]
+    euclidean, intercept = lstsq_fit(X, y, scale_columns=False)
+    standardised, _ = lstsq_fit(X, y, scale_columns=True)
+    for solver in ("gram", "gd"):
+        plain = LinearRegression(solver=solver, standardize=False, max_iter=200000).fit(X, y)
+        assert_coef_close(plain.coef_, euclidean, 1e-6)
+        scaled = LinearRegression(solver=solver).fit(X, y)
+        assert_coef_close(scaled.coef_, standardised, 1e-7)
+        assert_coef_close(scaled.predict(X), X @ euclidean + intercept, 1e-9)
+
+
+def test_partial_fit_equals_fit_on_concatenation(rng):
+    X, y = _problem(rng, n=3000, d=9)
+    w = rng.uniform(0.2, 2, size=3000)
+    model = LinearRegression()
+    for a, b in [(0, 1), (1, 700), (700, 701), (701, 3000)]:
+        model.partial_fit(X[a:b], y[a:b], sample_weight=w[a:b])
+    full = LinearRegression(solver="gd").fit(X, y, sample_weight=w)
+    assert_coef_close(model.coef_, full.coef_, 1e-8)
+    assert_coef_close(model.intercept_, full.intercept_, 1e-8)
+    assert model.solver_ == "gram"
+
+
+def test_partial_fit_continues_a_gram_fit(rng):
+    X, y = _problem(rng, n=1000, d=5)
+    model = LinearRegression(solver="gram").fit(X[:400], y[:400]).partial_fit(X[400:], y[400:])
+    assert_coef_close(model.coef_, LinearRegression().fit(X, y).coef_, 1e-8)
+
+
+def test_partial_fit_rejects_changed_shapes(rng):
+    X, y = _problem(rng, n=100, d=5)
+    model = LinearRegression().partial_fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(X[:, :4], y)
+    with pytest.raises(ValueError, match="targets"):
+        model.partial_fit(X, np.c_[y, y])
+
+
+def test_auto_records_its_choice_from_the_cost_model(rng):
+    X, y = _problem(rng, n=200, d=5)
+    assert LinearRegression().fit(X, y).solver_ == _cost.choose_solver(200, 5, 8) == "gram"
+    assert _cost.choose_solver(10**6, 5000, 8) == "gd"
+    assert _cost.choose_solver(10**6, 2000, 8) == "gd"
+    assert _cost.choose_solver(10**6, 50, 4) == "gram"
+
+
+def test_crossover_is_monotone_in_d():
+    choices = [_cost.choose_solver(10**6, d, 8) for d in range(1, 3000, 7)]
+    flips = sum(a != b for a, b in itertools.pairwise(choices))
+    assert choices[0] == "gram" and choices[-1] == "gd" and flips == 1
