@@ -328,10 +328,14 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         intercept = np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,))
         return coef, np.broadcast_to(intercept, (k,)).copy()
 
-    def _descend(self, objective: Objective, reparam, start, k, d, grad_scale=None):
+    def _descend(self, objective: Objective, reparam, start, mean_y, grad_scale=None):
+        k, d = mean_y.shape[0], reparam.mean.shape[0]
         c0, b0 = np.zeros((k, d)), np.zeros(k)
         if start is not None:
             c0, b0 = reparam.from_model(*start)
+        elif reparam.fit_intercept and np.any(reparam.mean != 0):
+            # In centred coordinates the intercept decouples and its optimum is the mean of y.
+            b0 = mean_y.copy()
         step = None if self.learning_rate == "auto" else float(self.learning_rate)
         return gradient_descent(
             objective,
@@ -362,7 +366,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             X=X, Y=Y, sample_weight=sw, sum_weight=sum_w, alpha=float(self.alpha), reparam=reparam
         )
         try:
-            result = self._descend(objective, reparam, start, Y.shape[1], d)
+            mean_y = np.average(Y, axis=0, weights=sw if sw.shape[0] else None)
+            result = self._descend(objective, reparam, start, np.asarray(mean_y, np.float64))
         except DivergenceError:
             _assert_all_finite(X, input_name="X")
             raise
@@ -386,7 +391,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         objective = GramObjective(stats=stats, alpha=float(self.alpha), reparam=reparam)
         _, g_c, g_b = objective.value_and_grad(np.zeros((k, d)), np.zeros(k))
         scale = (float(np.linalg.norm(g_c)), float(np.linalg.norm(g_b)))
-        return self._descend(objective, reparam, start, k, d, grad_scale=scale), reparam
+        result = self._descend(objective, reparam, start, stats.mean_y, grad_scale=scale)
+        return result, reparam
 
     def _set_model(self, result: SolverResult, reparam, dtype, y_ndim, solver, passes):
         coef, intercept = reparam.to_model(result.c, result.b)

@@ -60,13 +60,25 @@ def main() -> None:
     print(f"{'candidate':24s} {'X [MB]':>8s} {'extra peak [MB]':>16s} {'% of X':>8s}")
     for candidate in ("fastlinreg:gd", "fastlinreg:gram", "sklearn"):
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(args.n_samples), str(args.n_features), args.dtype,
-             candidate],
-            capture_output=True, text=True, check=True, timeout=900,
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(args.n_samples),
+                str(args.n_features),
+                args.dtype,
+                candidate,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=900,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{candidate:24s} {r['x_bytes'] / 1e6:8.0f} {r['extra_bytes'] / 1e6:16.1f} "
-              f"{100 * r['extra_bytes'] / r['x_bytes']:8.2f}")
+        print(
+            f"{candidate:24s} {r['x_bytes'] / 1e6:8.0f} {r['extra_bytes'] / 1e6:16.1f} "
+            f"{100 * r['extra_bytes'] / r['x_bytes']:8.2f}"
+        )
 
 
 if __name__ == "__main__":

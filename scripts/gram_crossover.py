@@ -29,8 +29,10 @@ def main() -> None:
     args = parser.parse_args()
     dtype = np.dtype(args.dtype)
     rng = np.random.default_rng(0)
-    print(f"{'n':>9s} {'d':>5s} {'gd [s]':>8s} {'gram [s]':>9s} {'faster':>7s} {'auto':>5s} "
-          f"{'gd passes':>9s}")
+    print(
+        f"{'n':>9s} {'d':>5s} {'gd [s]':>8s} {'gram [s]':>9s} {'faster':>7s} {'auto':>5s} "
+        f"{'gd passes':>9s}"
+    )
     for d in args.features:
         n = int(args.megabytes * 1e6 / (d * dtype.itemsize))
         X = rng.standard_normal((n, d), dtype=np.float64).astype(dtype)
@@ -49,8 +51,11 @@ def main() -> None:
                     passes = model.n_passes_
         faster = min(best, key=best.__getitem__)
         auto = choose_solver(n, d, dtype.itemsize)
-        print(f"{n:9d} {d:5d} {best['gd']:8.3f} {best['gram']:9.3f} {faster:>7s} {auto:>5s} "
-              f"{passes:9d}", flush=True)
+        print(
+            f"{n:9d} {d:5d} {best['gd']:8.3f} {best['gram']:9.3f} {faster:>7s} {auto:>5s} "
+            f"{passes:9d}",
+            flush=True,
+        )
         del X, y
 
 
