@@ -328,7 +328,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         intercept = np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,))
         return coef, np.broadcast_to(intercept, (k,)).copy()
 
-    def _descend(self, objective: Objective, reparam, start, mean_y, grad_scale=None):
+    def _descend(self, objective: Objective, reparam, start, mean_y, y_scale, grad_scale=None):
         k, d = mean_y.shape[0], reparam.mean.shape[0]
         c0, b0 = np.zeros((k, d)), np.zeros(k)
         if start is not None:
@@ -346,6 +346,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             max_iter=int(self.max_iter),
             tol=float(self.tol),
             grad_scale=grad_scale,
+            y_scale=y_scale,
             fit_intercept=bool(self.fit_intercept),
             verbose=int(self.verbose),
         )
@@ -366,8 +367,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             X=X, Y=Y, sample_weight=sw, sum_weight=sum_w, alpha=float(self.alpha), reparam=reparam
         )
         try:
-            mean_y = np.average(Y, axis=0, weights=sw if sw.shape[0] else None)
-            result = self._descend(objective, reparam, start, np.asarray(mean_y, np.float64))
+            weights = sw if sw.shape[0] else None
+            mean_y = np.asarray(np.average(Y, axis=0, weights=weights), dtype=np.float64)
+            y_scale = float(np.sqrt(np.sum(np.average(np.square(Y), axis=0, weights=weights))))
+            result = self._descend(objective, reparam, start, mean_y, y_scale)
         except DivergenceError:
             _assert_all_finite(X, input_name="X")
             raise
@@ -391,7 +394,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         objective = GramObjective(stats=stats, alpha=float(self.alpha), reparam=reparam)
         _, g_c, g_b = objective.value_and_grad(np.zeros((k, d)), np.zeros(k))
         scale = (float(np.linalg.norm(g_c)), float(np.linalg.norm(g_b)))
-        result = self._descend(objective, reparam, start, stats.mean_y, grad_scale=scale)
+        y_scale = float(np.sqrt(np.sum(stats.yty) / stats.sum_w))
+        result = self._descend(objective, reparam, start, stats.mean_y, y_scale, grad_scale=scale)
         return result, reparam
 
     def _set_model(self, result: SolverResult, reparam, dtype, y_ndim, solver, passes):

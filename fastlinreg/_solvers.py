@@ -279,6 +279,7 @@ def gradient_descent(
     max_iter: int,
     tol: float,
     grad_scale: tuple[float, float] | None = None,
+    y_scale: float = 0.0,
     fit_intercept: bool = True,
     verbose: int = 0,
 ) -> SolverResult:
@@ -303,6 +304,9 @@ def gradient_descent(
         iterations.
     grad_scale : tuple of float, optional
         Reference norms for the coefficient and intercept gradients.
+    y_scale : float
+        Root mean square of the targets: rounding in a computed residual is relative to it, so
+        gradients below ``sqrt(L) * y_scale`` times a few hundred ulps count as zero.
     fit_intercept : bool
         Whether the intercept direction takes part in power iteration.
     verbose : int
@@ -371,8 +375,9 @@ def gradient_descent(
             best = (f, y_c, y_b)
         if verbose and it % verbose == 0:
             print(f"iter {it:6d}  objective {f:.10e}  |grad| {_norm(g_c):.3e}")
-        # ||g|| <= sqrt(2 L f) always, so this floor is the size of rounding in the gradient.
-        floor = _ROUNDING_FLOOR * math.sqrt(2.0 * lipschitz * max(f, 0.0))
+        # ||g|| <= sqrt(2 L f), and residuals round at the scale of y: below this floor the
+        # gradient is rounding noise.
+        floor = _ROUNDING_FLOOR * math.sqrt(lipschitz) * max(y_scale, math.sqrt(2.0 * max(f, 0.0)))
         if (
             tol > 0
             and _norm(g_c) <= max(tol * scale_c, floor)
