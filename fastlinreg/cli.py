@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     -------
     argparse.ArgumentParser
     """
-    from .bench import default_threads
+    from .bench import Config, default_threads
 
     parser = argparse.ArgumentParser(
         prog="fastlinreg",
@@ -79,8 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="time fastlinreg against NumPy and scikit-learn on synthetic data",
         description="Time every candidate on synthetic data and print one table.",
     )
-    bench.add_argument("--n-samples", type=_positive_int, default=2_000_000)
-    bench.add_argument("--n-features", type=_positive_int, default=50)
+    bench.add_argument(
+        "--n-samples",
+        type=_positive_int,
+        default=Config.n_samples,
+        help="rows of X (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--n-features",
+        type=_positive_int,
+        default=Config.n_features,
+        help="columns of X (default: %(default)s)",
+    )
     bench.add_argument(
         "--dtype",
         choices=["both", "float64", "float32"],
@@ -94,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=default_threads(),
         help="threads for Numba and BLAS (default: the CPUs available, %(default)s)",
     )
-    bench.add_argument("--repeat", type=_positive_int, default=3, help="timed rounds (median)")
+    bench.add_argument(
+        "--repeat", type=_positive_int, default=Config.repeat, help="timed rounds (median)"
+    )
     bench.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
     bench.add_argument("--json", metavar="PATH", help="also write machine-readable results")
     bench.add_argument("--plot", metavar="PATH", help="also write a PNG chart (needs matplotlib)")
