@@ -72,6 +72,8 @@ TUTORIAL_ITERATIONS = 1000
 #: Rows in the warm-up slice that every candidate is fitted on before timing.
 _WARMUP_ROWS = 2048
 _PROBE_REPEATS = 5
+#: Rows generated at a time by :func:`make_data`.
+_DATA_BLOCK = 1 << 16
 
 
 def default_threads() -> int:
@@ -123,7 +125,9 @@ def make_data(n_samples: int, n_features: int, dtype="float64", seed: int = 0):
     """Synthetic data of the tutorial's kind, like ``sklearn.datasets.make_regression``.
 
     Gaussian features, coefficients ``100 * U(0, 1)``, intercept 5 and Gaussian noise of
-    standard deviation 20. The float32 data is the float64 data rounded.
+    standard deviation 20. The rows are drawn in blocks straight into arrays of ``dtype``, so
+    no float64 copy of a float32 ``X`` is ever made; the float32 data is the float64 data
+    rounded.
 
     Parameters
     ----------
@@ -136,13 +140,18 @@ def make_data(n_samples: int, n_features: int, dtype="float64", seed: int = 0):
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
     """
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_samples, n_features))
-    w = 100.0 * rng.uniform(size=n_features)
-    y = X @ w
-    y += 5.0
-    y += 20.0 * rng.standard_normal(n_samples)
-    return X.astype(dtype, copy=False), y.astype(dtype, copy=False)
+    coef_seed, x_seed, noise_seed = np.random.SeedSequence(seed).spawn(3)
+    w = 100.0 * np.random.default_rng(coef_seed).uniform(size=n_features)
+    x_rng = np.random.default_rng(x_seed)
+    noise_rng = np.random.default_rng(noise_seed)
+    X = np.empty((n_samples, n_features), dtype=dtype)
+    y = np.empty(n_samples, dtype=dtype)
+    for start in range(0, n_samples, _DATA_BLOCK):
+        stop = min(start + _DATA_BLOCK, n_samples)
+        block = x_rng.standard_normal((stop - start, n_features))
+        X[start:stop] = block
+        y[start:stop] = block @ w + 5.0 + 20.0 * noise_rng.standard_normal(stop - start)
+    return X, y
 
 
 @dataclass
@@ -326,7 +335,7 @@ class Row:
         R² on the training data.
     max_coef_error : float or None
         ``max |coef - closed form|``.
-    passes : int or None
+    passes : float or None
         Passes over ``X`` per call (per unit for ``"pass"`` rows).
     gb_per_s : float or None
         ``passes * (X.nbytes + y.nbytes) / seconds / 1e9``.
@@ -664,13 +673,12 @@ class BenchResult:
 
         Needs matplotlib (``pip install 'fastlinreg[bench]'``).
         """
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        # A bare Figure renders with Agg and leaves pyplot's global backend alone.
+        from matplotlib.figure import Figure
 
         fits = [r for r in self.rows if r.kind == "fit" and r.status == "ok"]
-        fig, (bars, curves) = plt.subplots(1, 2, figsize=(13, 0.4 * len(fits) + 2.5))
+        fig = Figure(figsize=(13, 0.4 * len(fits) + 2.5))
+        bars, curves = fig.subplots(1, 2)
         labels = [f"{r.label} [{r.dtype}]" for r in fits]
         bars.barh(labels, [r.seconds for r in fits], color="tab:blue")
         bars.invert_yaxis()
@@ -690,7 +698,6 @@ class BenchResult:
         curves.legend(fontsize="small")
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
 
 
 _SECTIONS = (
@@ -848,7 +855,7 @@ def run(config: Config, progress: Progress | None = None) -> BenchResult:
             compile_info = [_first_fit(*data[d]) for d in config.dtypes]
             probe = {d: _probe(data[d][0]) for d in config.dtypes}
             rows, runnable = _warm_up(cands, data)
-            measured = _timed_rounds(runnable, data, config.repeat, report, total)
+            measured = _timed_rounds(runnable, data, config.repeat, report)
     finally:
         numba.set_num_threads(previous_threads)
 
@@ -912,12 +919,13 @@ def _warm_up(cands: Sequence[Candidate], data) -> tuple[list[Row], list[Candidat
 
 
 def _timed_rounds(
-    runnable: Sequence[Candidate], data, repeat: int, report: Progress, total: int
+    runnable: Sequence[Candidate], data, repeat: int, report: Progress
 ) -> Measurements:
     """Interleaved rounds: every candidate once per round, always in the same order."""
     memory = _PeakMemory if _PeakMemory.available() else _NullMemory
     measured: Measurements = {}
     step = 2
+    total = step + len(runnable) * repeat
     for r in range(repeat):
         for cand in runnable:
             report(step, total, f"round {r + 1}/{repeat}: {cand.name} [{cand.dtype}]")

@@ -201,6 +201,9 @@ def _bench(args: argparse.Namespace) -> int:
     )
     if args.plot:
         _require("matplotlib", "--plot")
+    for option, path in (("--json", args.json), ("--plot", args.plot)):
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise ValueError(f"{option} {path}: the folder does not exist")
     progress = None if args.quiet else _Progress(sys.stderr)
     try:
         result = bench.run(config, progress)

@@ -122,3 +122,11 @@ def test_markdown_has_one_table_per_section(tiny_run):
     text = result.format_markdown()
     assert text.count("| candidate | dtype |") == 2
     assert "- machine:" in text and "- compile (first small fit, float64)" in text
+
+
+def test_make_data_does_not_depend_on_the_block_size(monkeypatch):
+    X, y = bench.make_data(1000, 3, seed=5)
+    monkeypatch.setattr(bench, "_DATA_BLOCK", 64)
+    X2, y2 = bench.make_data(1000, 3, seed=5)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)

@@ -154,6 +154,7 @@ def files(tmp_path, dataset):
         (["predict", "{}/foreign.json", "{}/d.csv"], ["not a fastlinreg model"]),
         (["predict", "{}/broken.json", "{}/d.csv"], ["not a fastlinreg model (invalid JSON"]),
         (["predict", "{}/d.csv", "{}/d.csv"], ["not a fastlinreg model"]),
+        (["bench", "--json", "{}/no/b.json"], ["--json", "the folder does not exist"]),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(capsys, files, argv, fragments):
