@@ -270,7 +270,7 @@ def _fit(args: argparse.Namespace) -> int:
     )
     print(
         f"fit: solver {model.solver_}, {model.n_iter_} iterations ({model.n_passes_} passes over "
-        f"X), {status}, {seconds:.3f} s"
+        f"X), {status}, {seconds:.3f} s (with the kernels' one-time compile or cache load)"
     )
     print(f"R² on the training data: {r2:.6f}")
     if args.output:
