@@ -130,3 +130,8 @@ def test_make_data_does_not_depend_on_the_block_size(monkeypatch):
     X2, y2 = bench.make_data(1000, 3, seed=5)
     np.testing.assert_array_equal(X, X2)
     np.testing.assert_array_equal(y, y2)
+
+
+def test_markdown_escapes_pipes_in_headers_and_cells():
+    lines = bench._markdown_table(["name", "max|x|"], [["a|b", "1"]])
+    assert [line.count("|") - line.count("\\|") for line in lines] == [3, 3, 3]
