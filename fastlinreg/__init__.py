@@ -1,13 +1,23 @@
 """fastlinreg: gradient-descent linear regression on a fused, memory-bandwidth-bound kernel.
 
-Public names: :class:`LinearRegression`, :class:`DivergenceError`, and the modules
-:mod:`fastlinreg.kernels` (low-level passes) and :mod:`fastlinreg.reference` (the NumPy tutorial
-baseline). Importing the package compiles nothing.
+Public names: :class:`LinearRegression`, :class:`DivergenceError`, :func:`save_model` and
+:func:`load_model` (the JSON model format, with :class:`ModelFormatError`), and the modules
+:mod:`fastlinreg.kernels` (low-level passes), :mod:`fastlinreg.reference` (the NumPy tutorial
+baseline), :mod:`fastlinreg.io` (reading data files) and :mod:`fastlinreg.bench` (the benchmark
+harness). Importing the package compiles nothing.
 """
 
 from ._estimator import LinearRegression
+from ._model_io import ModelFormatError, load_model, save_model
 from ._solvers import DivergenceError
 
-__all__ = ["DivergenceError", "LinearRegression", "__version__"]
+__all__ = [
+    "DivergenceError",
+    "LinearRegression",
+    "ModelFormatError",
+    "__version__",
+    "load_model",
+    "save_model",
+]
 
 __version__ = "0.1.0"

@@ -1,27 +1,29 @@
-"""The ``fastlinreg`` command line."""
+"""The ``fastlinreg`` command line: ``bench``, ``fit`` and ``predict``.
+
+This module parses arguments, calls the library and reports. Problems a person can fix (a
+missing file, an unknown column, a bad cell, a malformed model, an invalid option value) are
+printed as one line on stderr with exit status 2; ``--debug`` adds the traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any, TextIO
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
-
-def _bench(args: argparse.Namespace) -> int:
-    from . import bench
-
-    rows, compile_seconds = bench.run(
-        args.n_samples, args.n_features, np.dtype(args.dtype), args.repeat, args.threads
-    )
-    print(f"data: {args.n_samples} x {args.n_features} {args.dtype}, threads={args.threads}")
-    print(f"compile / cache load (first small fit): {compile_seconds:.2f} s")
-    print(bench.format_table(rows))
-    return 0
+#: Exceptions reported as one line with exit status 2: bad input, files, options, models.
+USER_ERRORS = (ValueError, TypeError, OSError, FloatingPointError)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the process exit code.
+    """Run the command line and return the process exit status.
 
     Parameters
     ----------
@@ -31,20 +33,295 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status.
+        0 on success, 2 for a usage or input error, 130 when interrupted, 141 when the
+        reader of the output went away.
     """
-    parser = argparse.ArgumentParser(prog="fastlinreg", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("bench", help="time fastlinreg against NumPy and scikit-learn")
-    p.add_argument("--n-samples", type=int, default=2_000_000)
-    p.add_argument("--n-features", type=int, default=50)
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2)
-    p.set_defaults(func=_bench)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        # The reader of stdout went away (``| head``): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print("fastlinreg: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as exc:
+        if args.debug:
+            import traceback
+
+            traceback.print_exc()
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"fastlinreg {args.command}: error: {message}", file=sys.stderr)
+        return 2
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``fastlinreg`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    from .bench import Config, default_threads
+
+    parser = argparse.ArgumentParser(
+        prog="fastlinreg",
+        description="Gradient-descent linear regression on a fused Numba kernel.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    bench = sub.add_parser(
+        "bench",
+        parents=[common],
+        help="time fastlinreg against NumPy and scikit-learn on synthetic data",
+        description="Time every candidate on synthetic data and print one table.",
+    )
+    bench.add_argument(
+        "--n-samples",
+        type=_positive_int,
+        default=Config.n_samples,
+        help="rows of X (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--n-features",
+        type=_positive_int,
+        default=Config.n_features,
+        help="columns of X (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--dtype",
+        choices=["both", "float64", "float32"],
+        default="both",
+        help="storage of X for the fastlinreg rows (baselines use float64 unless only "
+        "float32 is asked for); default: both",
+    )
+    bench.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=default_threads(),
+        help="threads for Numba and BLAS (default: the CPUs available, %(default)s)",
+    )
+    bench.add_argument(
+        "--repeat", type=_positive_int, default=Config.repeat, help="timed rounds (median)"
+    )
+    bench.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
+    bench.add_argument("--json", metavar="PATH", help="also write machine-readable results")
+    bench.add_argument("--plot", metavar="PATH", help="also write a PNG chart (needs matplotlib)")
+    bench.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    bench.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    bench.set_defaults(func=_bench)
+
+    fit = sub.add_parser(
+        "fit",
+        parents=[common],
+        help="fit a model on a CSV, Parquet, .npy or .npz file",
+        description="Fit a LinearRegression on a file and optionally save it as a JSON model. "
+        "Columns of an .npy file are named by their index (0, 1, ...); the arrays of an .npz "
+        "file by their key (2-D arrays: key[0], key[1], ...).",
+    )
+    fit.add_argument("file", metavar="FILE")
+    fit.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    fit.add_argument(
+        "--features", nargs="+", metavar="COL", help="feature columns (default: all but target)"
+    )
+    fit.add_argument("--output", "-o", metavar="MODEL.json", help="write the model here")
+    fit.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    fit.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (Ridge)")
+    fit.add_argument("--solver", default="auto")
+    fit.add_argument("--learning-rate", type=_learning_rate, default="auto")
+    fit.add_argument("--max-iter", type=int, default=1000)
+    fit.add_argument("--tol", type=float, default=1e-10)
+    fit.add_argument("--no-intercept", dest="fit_intercept", action="store_false")
+    fit.add_argument("--no-accelerate", dest="accelerate", action="store_false")
+    fit.add_argument("--no-standardize", dest="standardize", action="store_false")
+    fit.add_argument("--verbose", type=int, default=0, help="print the objective every N its")
+    fit.set_defaults(func=_fit)
+
+    predict = sub.add_parser(
+        "predict",
+        parents=[common],
+        help="predict with a saved model",
+        description="Write predictions of a JSON model for the rows of FILE as CSV.",
+    )
+    predict.add_argument("model", metavar="MODEL")
+    predict.add_argument("file", metavar="FILE")
+    predict.add_argument("--output", "-o", metavar="PREDS.csv", help="default: stdout")
+    predict.set_defaults(func=_predict)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _learning_rate(text: str) -> str | float:
+    return text if text == "auto" else float(text)
+
+
+class _Progress:
+    """Progress on stderr: one updating line on a terminal, plain lines otherwise."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.start = time.perf_counter()
+
+    def __call__(self, step: int, total: int, label: str) -> None:
+        elapsed = time.perf_counter() - self.start
+        text = f"[{step}/{total} {elapsed:5.0f} s] {label}"
+        if self.tty:
+            self.stream.write("\r\x1b[K" + text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
+    config = bench.Config(
+        n_samples=args.n_samples,
+        n_features=args.n_features,
+        dtypes=dtypes,
+        threads=args.threads,
+        repeat=args.repeat,
+        seed=args.seed,
+    )
+    if args.plot:
+        _require("matplotlib", "--plot")
+    for option, path in (("--json", args.json), ("--plot", args.plot)):
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise ValueError(f"{option} {path}: the folder does not exist")
+    progress = None if args.quiet else _Progress(sys.stderr)
+    try:
+        result = bench.run(config, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    print(result.format_markdown() if args.markdown else result.format_text())
+    if args.json:
+        result.write_json(args.json)
+    if args.plot:
+        result.plot(args.plot)
+    return 0
+
+
+def _require(module: str, option: str) -> None:
+    try:
+        __import__(module)
+    except ImportError:
+        raise ValueError(
+            f"{option} needs {module}; install it with: pip install 'fastlinreg[bench]'"
+        ) from None
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from . import LinearRegression, io, save_model
+
+    table = io.read_table(args.file)
+    features = args.features or [n for n in table.names if n != args.target]
+    if args.target in features:
+        raise ValueError(f"the target column {args.target!r} is also among the features")
+    if not features:
+        raise ValueError(f"{args.file}: no feature columns besides the target {args.target!r}")
+    y = io.select_columns(table, [args.target])[:, 0]
+    X = io.select_columns(table, features).astype(args.dtype, copy=False)
+    model = LinearRegression(
+        fit_intercept=args.fit_intercept,
+        alpha=args.alpha,
+        solver=args.solver,
+        learning_rate=args.learning_rate,
+        max_iter=args.max_iter,
+        tol=args.tol,
+        accelerate=args.accelerate,
+        standardize=args.standardize,
+        verbose=args.verbose,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        t0 = time.perf_counter()
+        model.fit(X, y)
+        seconds = time.perf_counter() - t0
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            print(f"fastlinreg fit: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn(w.message, stacklevel=1)
+    r2 = float(model.score(X, y))
+    if not table.positional:
+        # The columns were chosen by name, so the model keeps the names, as scikit-learn does
+        # for a DataFrame; ``predict`` then matches columns by name.
+        model.feature_names_in_ = np.asarray(features, dtype=object)
+    status = "converged" if model.converged_ else "not converged"
+    print(
+        f"read {args.file}: {table.n_rows} rows, {len(features)} features, target {args.target!r}"
+    )
+    print(
+        f"fit: solver {model.solver_}, {model.n_iter_} iterations ({model.n_passes_} passes over "
+        f"X), {status}, {seconds:.3f} s (with the kernels' one-time compile or cache load)"
+    )
+    print(f"R² on the training data: {r2:.6f}")
+    if args.output:
+        training: dict[str, Any] = {
+            "source": Path(args.file).name,
+            "target": args.target,
+            "features": features,
+            "n_samples": table.n_rows,
+            "fit_seconds": seconds,
+            "r2": r2,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        save_model(model, args.output, training)
+        print(f"model written to {args.output}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from . import io, load_model
+
+    model = load_model(args.model)
+    table = io.read_table(args.file)
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        X = io.select_columns(table, [str(n) for n in names])
+    elif len(table.names) == model.n_features_in_:
+        X = io.select_columns(table, table.names)
+    else:
+        raise ValueError(
+            f"{args.file} has {len(table.names)} columns but the model expects "
+            f"{model.n_features_in_} features; it was fitted without column names, so the "
+            "file must hold exactly its feature columns, in training order"
+        )
+    X = X.astype(np.asarray(model.coef_).dtype, copy=False)
+    with warnings.catch_warnings():
+        # The columns were matched to the model's feature names above; scikit-learn's check
+        # that X carries those names would only repeat it.
+        warnings.filterwarnings(
+            "ignore", message="X does not have valid feature names", category=UserWarning
+        )
+        predictions = model.predict(X)
+    if args.output is None:
+        _write_predictions(sys.stdout, predictions)
+    else:
+        with open(args.output, "w", encoding="utf-8") as out:
+            _write_predictions(out, predictions)
+        print(f"{table.n_rows} predictions written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _write_predictions(out: TextIO, predictions: np.ndarray) -> None:
+    """CSV with a ``prediction`` header; 17 significant digits round-trip float64 exactly."""
+    out.write("prediction\n")
+    np.savetxt(out, predictions, fmt="%.17g")

@@ -1,0 +1,1 @@
+"""asv benchmarks of fastlinreg (see asv.conf.json); pytest-only files live elsewhere."""
