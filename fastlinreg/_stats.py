@@ -174,9 +174,10 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     SufficientStats
     """
     n, d = X.shape
-    head = slice(0, min(n, _SHIFT_ROWS))
-    shift_x = X[head].mean(axis=0, dtype=np.float64)
-    shift_y = Y[head].mean(axis=0, dtype=np.float64)
+    # A C-ordered float64 copy of the first rows gives the same shift, bit for bit, whatever
+    # the layout of X (numpy's reduction order follows the memory layout).
+    shift_x = np.array(X[:_SHIFT_ROWS], dtype=np.float64, order="C").mean(axis=0)
+    shift_y = np.array(Y[:_SHIFT_ROWS], dtype=np.float64, order="C").mean(axis=0)
     if not (np.all(np.isfinite(shift_x)) and np.all(np.isfinite(shift_y))):
         # Non-finite leading rows: any shift will do, the statistics will report the problem.
         shift_x = np.zeros(d)

@@ -57,7 +57,7 @@ def test_fit_predict_round_trip_equals_the_estimator(tmp_path, capsys, dataset, 
     args = ["fit", str(data), "--target", target, "--output", str(model_path), "--dtype", dtype]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "300 rows, 3 features" in out and "solver gd" in out and "R²" in out
+    assert "300 rows, 3 features" in out and "solver gram" in out and "R²" in out
 
     expected = LinearRegression().fit(X.astype(dtype), y)
     model = load_model(model_path)
@@ -100,7 +100,7 @@ def test_model_file_is_plain_json_with_metadata(tmp_path, capsys, dataset):
     assert len(document["coef"]) == 3 and isinstance(document["intercept"], float)
     training = document["training"]
     assert training["source"] == "d.parquet" and training["target"] == "y-target"
-    assert training["n_samples"] == 300 and training["solver"] == "gd"
+    assert training["n_samples"] == 300 and training["solver"] == "gram"
     assert training["r2"] > 0.99
 
 
