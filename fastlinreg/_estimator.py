@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
 
 from . import _kernels
 from ._cost import choose_solver
+from ._runtime import launch
 from ._solvers import (
     DivergenceError,
     GramObjective,
@@ -356,7 +357,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         sum_w = float(n) if sw.shape[0] == 0 else float(sw.sum())
         passes = 0
         if self.standardize:
-            sum_w, mean, m2, sumsq = _kernels.column_moments(X, sw, _kernels.N_CHUNKS)
+            sum_w, mean, m2, sumsq = launch(_kernels.column_moments, X, sw, _kernels.N_CHUNKS)
             passes = 1
             if not all(np.all(np.isfinite(a)) for a in (mean, m2, sumsq)):
                 _raise_non_finite(X)
@@ -466,7 +467,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             np.asarray(self.intercept_, dtype=np.float64), (coef.shape[0],)
         ).copy()
         out = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
-        _kernels.predict_into(X, coef, intercept, out, _kernels.N_CHUNKS)
+        launch(_kernels.predict_into, X, coef, intercept, out, _kernels.N_CHUNKS)
         if not np.all(np.isfinite(out)):
             _assert_all_finite(X, input_name="X")
         return out[:, 0] if np.ndim(self.coef_) == 1 else out

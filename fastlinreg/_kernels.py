@@ -19,7 +19,7 @@ from numba import njit, prange
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 
 
-def _jit(**options):
+def jit(**options):
     """Return ``njit`` with an on-disk cache where one can be written, and without one elsewhere.
 
     Numba refuses ``cache=True`` at decoration time (that is, at import) when neither the
@@ -52,7 +52,7 @@ def _chunk_bounds(c, n, n_chunks):
     return c * n // n_chunks, (c + 1) * n // n_chunks
 
 
-@_jit(parallel=True, fastmath=FASTMATH)
+@jit(parallel=True, fastmath=FASTMATH)
 def fused_pass_rows(X, Y, coef, intercept, sw, n_chunks):
     """One pass over row-major ``X``: residuals, gradient sums and loss sums.
 
@@ -109,7 +109,7 @@ def fused_pass_rows(X, Y, coef, intercept, sw, n_chunks):
     return _merge(part_g, part_b, part_l)
 
 
-@_jit(parallel=True, fastmath=FASTMATH)
+@jit(parallel=True, fastmath=FASTMATH)
 def fused_pass_cols(X, Y, coef, intercept, sw, n_chunks):
     """Column-major (F order) twin of :func:`fused_pass_rows`, same arguments and results.
 
@@ -165,7 +165,7 @@ def fused_pass_for(X):
     return fused_pass_rows
 
 
-@_jit(fastmath=FASTMATH)
+@jit(fastmath=FASTMATH)
 def _merge(part_g, part_b, part_l):
     n_chunks, k, d = part_g.shape
     g = np.zeros((k, d))
@@ -180,7 +180,7 @@ def _merge(part_g, part_b, part_l):
     return g, gb, lo
 
 
-@_jit(parallel=True, fastmath=FASTMATH)
+@jit(parallel=True, fastmath=FASTMATH)
 def predict_into(X, coef, intercept, out, n_chunks):
     """Write ``X @ coef.T + intercept`` into ``out`` (shape (n, k)), accumulating in float64."""
     n, d = X.shape
@@ -195,7 +195,7 @@ def predict_into(X, coef, intercept, out, n_chunks):
                 out[i, t] = acc
 
 
-@_jit(parallel=True, fastmath=FASTMATH)
+@jit(parallel=True, fastmath=FASTMATH)
 def column_moments(X, sw, n_chunks):
     """Weighted column means and centred sums of squares in one pass.
 
@@ -272,7 +272,7 @@ def column_moments(X, sw, n_chunks):
     return sum_w, mean, m2, sumsq
 
 
-@_jit(nogil=True, fastmath=FASTMATH)
+@jit(nogil=True, fastmath=FASTMATH)
 def gram_chunk(X, Y, sw, shift_x, shift_y, start, stop):
     """Shifted weighted sums of rows ``[start, stop)``, for the sufficient statistics.
 
@@ -347,7 +347,7 @@ def gram_chunk(X, Y, sw, shift_x, shift_y, start, stop):
     return wsum, sx, sy, xx, xy, yy
 
 
-@_jit(fastmath=FASTMATH)
+@jit(fastmath=FASTMATH)
 def merge_moments(part_w, part_sx, part_sy, part_xx, part_xy, part_yy, shift_x, shift_y):
     """Merge per-chunk shifted sums, in chunk order, into centred moments.
 

@@ -25,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from . import _kernels
+from ._runtime import launch
 from ._stats import SufficientStats
 
 #: Relative precision of the power-iteration estimate of the largest eigenvalue.
@@ -125,8 +126,14 @@ class StreamingObjective:
 
     def _evaluate(self, c: np.ndarray, b: np.ndarray, Y: np.ndarray):
         coef, intercept = self.reparam.to_model(c, b)
-        g, gb, loss = _kernels.fused_pass_for(self.X)(
-            self.X, Y, coef, intercept, self.sample_weight, self.n_chunks
+        g, gb, loss = launch(
+            _kernels.fused_pass_for(self.X),
+            self.X,
+            Y,
+            coef,
+            intercept,
+            self.sample_weight,
+            self.n_chunks,
         )
         self.n_passes += 1
         inv_w = 1.0 / self.sum_weight

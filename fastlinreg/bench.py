@@ -39,7 +39,7 @@ from typing import Any
 import numba
 import numpy as np
 import sklearn
-from numba import njit, prange
+from numba import prange
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression as SklearnLinearRegression
 from sklearn.linear_model import Ridge, SGDRegressor
@@ -47,6 +47,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import _kernels
 from ._estimator import LinearRegression
+from ._runtime import launch
 from .reference import NumpyLinearRegression
 
 __all__ = [
@@ -225,7 +226,7 @@ def _fastlinreg(solver: str) -> Callable[[np.ndarray, np.ndarray], Outcome]:
 def _fused_pass(X, y):
     coef = np.zeros((1, X.shape[1]))
     kernel = _kernels.fused_pass_for(X)
-    kernel(X, y[:, None], coef, np.zeros(1), np.empty(0), _kernels.N_CHUNKS)
+    launch(kernel, X, y[:, None], coef, np.zeros(1), np.empty(0), _kernels.N_CHUNKS)
     return Outcome(None, passes=1)
 
 
@@ -446,7 +447,7 @@ class Problem:
         return w, b, curve
 
 
-@njit(parallel=True, fastmath={"reassoc", "contract", "nsz", "arcp"}, cache=True)
+@_kernels.jit(parallel=True, fastmath=_kernels.FASTMATH)
 def _read_probe(flat, n_chunks):
     """Sum a contiguous array in parallel chunks: a pass that only reads memory."""
     n = flat.shape[0]
@@ -467,7 +468,7 @@ def _probe_seconds(X: np.ndarray) -> float:
     best = np.inf
     for _ in range(_PROBE_REPEATS):
         t0 = time.perf_counter()
-        _read_probe(flat, _kernels.N_CHUNKS)
+        launch(_read_probe, flat, _kernels.N_CHUNKS)
         best = min(best, time.perf_counter() - t0)
     return float(best)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
+from ._runtime import launch
 from ._stats import SufficientStats, compute_stats
 
 __all__ = ["SufficientStats", "gram", "predict", "residual_gradient"]
@@ -99,7 +100,7 @@ def residual_gradient(X, y, coef, intercept, sample_weight=None):
     sum_w = float(n) if sw.shape[0] == 0 else float(sw.sum())
     if n == 0:
         raise ValueError("X has no rows")
-    g, gb, lo = _kernels.fused_pass_for(X)(X, Y, coef2, intercept1, sw, _kernels.N_CHUNKS)
+    g, gb, lo = launch(_kernels.fused_pass_for(X), X, Y, coef2, intercept1, sw, _kernels.N_CHUNKS)
     g /= sum_w
     gb /= sum_w
     lo /= 2.0 * sum_w
@@ -147,7 +148,7 @@ def predict(X, coef, intercept):
     k = coef_arr.shape[0] if multi else 1
     coef2, intercept1 = _coef_block(coef_arr, intercept, k, X.shape[1], multi)
     out = np.empty((X.shape[0], k), dtype=X.dtype)
-    _kernels.predict_into(X, coef2, intercept1, out, _kernels.N_CHUNKS)
+    launch(_kernels.predict_into, X, coef2, intercept1, out, _kernels.N_CHUNKS)
     return out if multi else out[:, 0]
 
 
