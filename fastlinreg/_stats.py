@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba
 import numpy as np
@@ -110,6 +110,23 @@ class SufficientStats:
         """Weighted target sums ``sum_i w_i y_i``, shape (k,)."""
         return self.sum_w * self.mean_y
 
+    @classmethod
+    def empty(cls, n_features: int, n_targets: int) -> SufficientStats:
+        """Return the statistics of no rows: the identity of :meth:`merge`.
+
+        Parameters
+        ----------
+        n_features, n_targets : int
+
+        Returns
+        -------
+        SufficientStats
+        """
+        d, k = n_features, n_targets
+        return cls(
+            0.0, np.zeros(d), np.zeros(k), np.zeros((d, d)), np.zeros((d, k)), np.zeros(k), 0
+        )
+
     def merge(self, other: SufficientStats) -> SufficientStats:
         """Return the statistics of the two row sets together (Chan et al.'s pairwise update).
 
@@ -123,9 +140,9 @@ class SufficientStats:
         SufficientStats
         """
         if other.sum_w == 0.0:
-            return self
+            return replace(self, n_samples=self.n_samples + other.n_samples)
         if self.sum_w == 0.0:
-            return other
+            return replace(other, n_samples=self.n_samples + other.n_samples)
         total = self.sum_w + other.sum_w
         f = self.sum_w * other.sum_w / total
         dx = other.mean_x - self.mean_x
@@ -152,6 +169,89 @@ class SufficientStats:
         )
 
 
+@dataclass(frozen=True)
+class ColumnMoments:
+    """Weighted column moments of ``X``: what diagonal preconditioning needs, in ``O(d)``.
+
+    Attributes
+    ----------
+    sum_w : float
+        ``sum_i w_i``.
+    mean : ndarray of shape (d,)
+        Weighted column means.
+    m2 : ndarray of shape (d,)
+        Centred sums of squares ``sum_i w_i (x_ij - mean_j)**2``.
+    sumsq : ndarray of shape (d,)
+        Raw sums of squares ``sum_i w_i x_ij**2``.
+    n_samples : int
+        Rows seen (weights not applied).
+    """
+
+    sum_w: float
+    mean: np.ndarray
+    m2: np.ndarray
+    sumsq: np.ndarray
+    n_samples: int
+
+    def merge(self, other: ColumnMoments) -> ColumnMoments:
+        """Return the moments of the two row sets together (Chan et al.'s pairwise update).
+
+        Parameters
+        ----------
+        other : ColumnMoments
+            Moments of other rows, with the same number of columns.
+
+        Returns
+        -------
+        ColumnMoments
+        """
+        n = self.n_samples + other.n_samples
+        sumsq = self.sumsq + other.sumsq
+        if other.sum_w == 0.0:
+            return replace(self, sumsq=sumsq, n_samples=n)
+        if self.sum_w == 0.0:
+            return replace(other, sumsq=sumsq, n_samples=n)
+        total = self.sum_w + other.sum_w
+        delta = other.mean - self.mean
+        return ColumnMoments(
+            sum_w=total,
+            mean=self.mean + delta * (other.sum_w / total),
+            m2=self.m2 + other.m2 + delta * delta * (self.sum_w * other.sum_w / total),
+            sumsq=sumsq,
+            n_samples=n,
+        )
+
+    def is_finite(self) -> bool:
+        """Whether every moment is finite (false when the data held NaN/inf or overflowed)."""
+        return bool(
+            np.isfinite(self.sum_w)
+            and np.all(np.isfinite(self.mean))
+            and np.all(np.isfinite(self.m2))
+            and np.all(np.isfinite(self.sumsq))
+        )
+
+
+def compute_moments(X: np.ndarray, sample_weight: np.ndarray) -> ColumnMoments:
+    """One pass over ``X``: its weighted column moments.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+        Read in place, never copied; may have no rows.
+    sample_weight : ndarray of shape (n,) or (0,), float64
+        Zero rows means unit weights.
+
+    Returns
+    -------
+    ColumnMoments
+    """
+    n, d = X.shape
+    if n == 0:
+        return ColumnMoments(0.0, np.zeros(d), np.zeros(d), np.zeros(d), 0)
+    sum_w, mean, m2, sumsq = _kernels.column_moments(X, sample_weight, _kernels.N_CHUNKS)
+    return ColumnMoments(float(sum_w), mean, m2, sumsq, n)
+
+
 def gram_chunks(n_samples: int, n_features: int) -> int:
     """Return the row-chunk count of a Gram pass: fixed by the shape, never by the thread count."""
     per_chunk = 8 * n_features * n_features
@@ -164,7 +264,7 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     Parameters
     ----------
     X : ndarray of shape (n, d), float32 or float64
-        Read in place, never copied.
+        Read in place, never copied; may have no rows.
     Y : ndarray of shape (n, k), float32 or float64
     sample_weight : ndarray of shape (n,) or (0,), float64
         Zero rows means unit weights.
@@ -172,8 +272,11 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     Returns
     -------
     SufficientStats
+        :meth:`SufficientStats.empty` when ``X`` has no rows.
     """
     n, d = X.shape
+    if n == 0:
+        return SufficientStats.empty(d, Y.shape[1])
     head = slice(0, min(n, _SHIFT_ROWS))
     shift_x = X[head].mean(axis=0, dtype=np.float64)
     shift_y = Y[head].mean(axis=0, dtype=np.float64)
