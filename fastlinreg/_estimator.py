@@ -45,6 +45,19 @@ def _raise_non_finite(X) -> None:
     )
 
 
+def _float_dtypes(X):
+    """Return the dtypes ``X`` may be validated to: float32 kept as float32, others made float64.
+
+    scikit-learn keeps float32 for NumPy arrays and pandas frames, but converts other frames
+    (polars) to the first dtype listed; an all-float32 polars frame therefore asks for float32.
+    """
+    if type(X).__module__.startswith("polars") and hasattr(X, "schema"):
+        dtypes = list(X.schema.values())
+        if dtypes and all(str(dt) == "Float32" for dt in dtypes):
+            return np.float32
+    return [np.float64, np.float32]
+
+
 def _is_dask_collection(obj) -> bool:
     """Whether ``obj`` is a Dask collection, decided without importing Dask."""
     return type(obj).__module__.startswith("dask") and hasattr(obj, "__dask_graph__")
@@ -311,7 +324,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             self,
             X,
             y,
-            dtype=[np.float64, np.float32],
+            dtype=_float_dtypes(X),
             y_numeric=True,
             multi_output=True,
             ensure_all_finite=False,
@@ -463,7 +476,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         X = validate_data(
             self,
             X,
-            dtype=[np.float64, np.float32],
+            dtype=_float_dtypes(X),
             ensure_all_finite=False,
             order=None,
             reset=False,
