@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numba
 import numpy as np
 from scipy.linalg.blas import dsyrk
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from . import _kernels
 
@@ -27,7 +28,9 @@ _BLOCK_ROWS = 2048
 
 _blas_lock = threading.Lock()
 _blas_users = 0
-_blas_limiter: threadpool_limits | None = None
+_blas_limiter: Any = None
+# Finding the loaded BLAS libraries takes milliseconds, so it is done once; limiting is then cheap.
+_blas_controller: ThreadpoolController | None = None
 
 
 @contextmanager
@@ -37,10 +40,12 @@ def _single_threaded_blas():
     threadpoolctl's limit is process-wide, so overlapping passes from several Python threads
     share one limit, applied by the first to enter and restored by the last to leave.
     """
-    global _blas_users, _blas_limiter
+    global _blas_users, _blas_limiter, _blas_controller
     with _blas_lock:
         if _blas_users == 0:
-            _blas_limiter = threadpool_limits(limits=1, user_api="blas")
+            if _blas_controller is None:
+                _blas_controller = ThreadpoolController()
+            _blas_limiter = _blas_controller.limit(limits=1, user_api="blas")
         _blas_users += 1
     try:
         yield
@@ -253,9 +258,14 @@ def compute_moments(X: np.ndarray, sample_weight: np.ndarray) -> ColumnMoments:
 
 
 def gram_chunks(n_samples: int, n_features: int) -> int:
-    """Return the row-chunk count of a Gram pass: fixed by the shape, never by the thread count."""
+    """Return the row-chunk count of a Gram pass: fixed by the shape, never by the thread count.
+
+    Chunks have at least ``_BLOCK_ROWS`` rows (when there are that many), so that small inputs,
+    such as the blocks of a chunked or Dask fit, do not pay for many tiny tasks.
+    """
     per_chunk = 8 * n_features * n_features
-    return int(max(1, min(_kernels.N_CHUNKS, _PARTIALS_BYTES // per_chunk, n_samples)))
+    by_rows = max(1, n_samples // _BLOCK_ROWS)
+    return int(max(1, min(_kernels.N_CHUNKS, _PARTIALS_BYTES // per_chunk, by_rows)))
 
 
 def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> SufficientStats:
@@ -289,7 +299,8 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     chunk: Callable[..., tuple] = _kernels.gram_chunk if d < _BLAS_MIN_FEATURES else _blas_chunk
     workers = max(1, min(numba.get_num_threads(), n_chunks))
     # Each chunk is serial and releases the GIL; chunks, not threads, fix the summation order.
-    with _single_threaded_blas(), ThreadPoolExecutor(workers) as pool:
+    limit = _single_threaded_blas() if chunk is _blas_chunk else nullcontext()
+    with limit, ThreadPoolExecutor(workers) as pool:
         parts = list(
             pool.map(lambda b: chunk(X, Y, sample_weight, shift_x, shift_y, b[0], b[1]), bounds)
         )
