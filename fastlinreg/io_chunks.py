@@ -59,7 +59,13 @@ __all__ = [
 ]
 
 #: Bytes of X per chunk that the readers aim for by default.
-CHUNK_BYTES = 64 * 2**20
+CHUNK_BYTES = 16 * 2**20
+#: Bytes of CSV text per chunk by default: pyarrow parses several blocks ahead, so small blocks
+#: keep memory low, and they parse no slower (``scripts/parquet_memory.py --format csv``).
+CSV_BLOCK_BYTES = 2 * 2**20
+# Read buffer per column when decoding Parquet pages; with pages of ~1 MiB, a reader holds a few
+# MiB per selected column whatever the batch size (``scripts/parquet_memory.py``).
+_BUFFER = 1 << 18
 
 Chunk = tuple[np.ndarray, ...]
 
@@ -283,7 +289,7 @@ class _ParquetFile(ChunkedFile):
         # Without pre-buffering, a row group is read page by page as batches are decoded,
         # so memory is bounded by the batch, not by the (writer-chosen) row group.
         try:
-            with pq.ParquetFile(self.path, pre_buffer=False) as f:
+            with pq.ParquetFile(self.path, pre_buffer=False, buffer_size=_BUFFER) as f:
                 yield from f.iter_batches(batch_size=self.batch_rows, columns=columns)
         except pa.ArrowException as exc:
             raise ValueError(f"{self.path}: cannot read as Parquet: {exc}") from exc
@@ -352,7 +358,7 @@ def parquet_chunks(
     weight : str, optional
         A column of non-negative sample weights.
     batch_rows : int, optional
-        Rows per chunk; by default about 64 MiB of ``X``.
+        Rows per chunk; by default about 16 MiB of ``X``.
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         Storage of ``X_block`` (float32 halves the memory and the bytes each pass reads).
 
@@ -374,7 +380,7 @@ def csv_chunks(
     features: Sequence[str] | None = None,
     *,
     weight: str | None = None,
-    block_bytes: int = CHUNK_BYTES,
+    block_bytes: int = CSV_BLOCK_BYTES,
     dtype: Any = np.float64,
 ) -> ChunkedFile:
     """Describe a CSV file (with a header line) as chunks of ``(X, y)``, read by pyarrow blocks.
@@ -389,8 +395,8 @@ def csv_chunks(
         ``weight``.
     weight : str, optional
         A column of non-negative sample weights.
-    block_bytes : int, default=64 MiB
-        Bytes of CSV text per chunk.
+    block_bytes : int, default=2 MiB
+        Bytes of CSV text per chunk (pyarrow reads a few blocks ahead).
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         Storage of ``X_block``.
 
