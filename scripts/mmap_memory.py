@@ -10,7 +10,7 @@ samples the child's ``/proc/<pid>/status`` from outside; the larger growth of th
 reported. scikit-learn's ``LinearRegression`` (which copies X to centre it) is the control that
 shows a copy is seen. Linux only.
 
-Usage::
+Usage (from the repository root, or with fastlinreg installed)::
 
     python scripts/mmap_memory.py --n-samples 4000000 --n-features 50
 """
