@@ -9,7 +9,7 @@ block from a seeded generator (the writer never holds it). Then, each in a fresh
 - ``in-memory``: the same rows are generated again in memory and ``LinearRegression().fit``
   runs on them; its coefficients are the reference.
 
-Usage (from the repository root)::
+Usage (from the repository root, or with fastlinreg installed)::
 
     python scripts/parquet_memory.py --n-samples 5000000 --n-features 50
     python scripts/parquet_memory.py --n-samples 1200000 --n-features 50 --format csv
