@@ -12,7 +12,8 @@ per Parquet record batch or CSV block. :func:`fit_chunks` fits a
   gradient evaluation; it needs a re-iterable source (the readers are).
 
 The result equals ``fit`` on the whole file in memory (up to ``tol``). :func:`fit_file` does it
-all for a path. Progress over the chunks of each pass is drawn on stderr.
+all for a path, and :func:`score_chunks` gives the R² of a model in one more pass. Progress over
+the chunks of each pass is drawn on stderr.
 
 Examples
 --------
@@ -42,9 +43,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from . import _chunked
+from . import _chunked, _kernels
 from ._chunked import Sums
 from ._estimator import LinearRegression
 from ._stats import ColumnMoments, SufficientStats
@@ -56,6 +57,7 @@ __all__ = [
     "fit_chunks",
     "fit_file",
     "parquet_chunks",
+    "score_chunks",
 ]
 
 #: Bytes of X per chunk that the readers aim for by default.
@@ -563,14 +565,80 @@ def fit_chunks(
     ValueError
         For inconsistent or invalid chunks, and for ``solver="gd"`` on a one-shot iterator.
     """
-    stream: TextIO | None
+    return _chunked.fit_chunked(model, _IteratedData(chunks, _stream(progress)))
+
+
+def _stream(progress: bool | TextIO) -> TextIO | None:
     if progress is True:
-        stream = sys.stderr
-    elif progress is False:
-        stream = None
-    else:
-        stream = progress
-    return _chunked.fit_chunked(model, _IteratedData(chunks, stream))
+        return sys.stderr
+    if progress is False:
+        return None
+    return progress
+
+
+def score_chunks(
+    model: LinearRegression,
+    chunks: Iterable[Chunk],
+    *,
+    progress: bool | TextIO = True,
+) -> float:
+    """Return the coefficient of determination R² of a fitted model on chunks, in one pass.
+
+    Equal to ``model.score(X, y, sample_weight)`` on the concatenated chunks (R² averaged
+    uniformly over targets, as scikit-learn does), without holding them.
+
+    Parameters
+    ----------
+    model : LinearRegression
+        A fitted model.
+    chunks : iterable of tuples
+        ``(X_block, y_block)`` or ``(X_block, y_block, w_block)``, as for :func:`fit_chunks`.
+    progress : bool or file-like, default=True
+        Progress bar on stderr, on a given stream, or none.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If the chunks do not have the model's number of features, or are invalid.
+    """
+    check_is_fitted(model)
+    data = _IteratedData(chunks, _stream(progress))
+    if data.n_features != model.n_features_in_:
+        raise ValueError(
+            f"the chunks have {data.n_features} features, the model expects {model.n_features_in_}"
+        )
+    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+    k = coef.shape[0]
+    if data.n_targets != k:
+        raise ValueError(f"the chunks have {data.n_targets} targets, the model predicts {k}")
+    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (k,)).copy()
+    sum_w, mean, m2, residual = 0.0, np.zeros(k), np.zeros(k), np.zeros(k)
+    for X, Y, sw in data._blocks("score"):
+        if X.shape[0] == 0:
+            continue
+        w = np.ones(X.shape[0]) if sw.shape[0] == 0 else sw
+        pred = np.empty((X.shape[0], k))
+        _kernels.predict_into(X, coef, intercept, pred, _kernels.N_CHUNKS)
+        residual += w @ (Y - pred) ** 2
+        # Chan et al.'s pairwise update of the weighted mean and centred sum of squares of y.
+        w_b = float(w.sum())
+        if w_b == 0.0:
+            continue
+        mean_b = w @ Y / w_b
+        m2_b = w @ (Y - mean_b) ** 2
+        total = sum_w + w_b
+        delta = mean_b - mean
+        mean = mean + delta * (w_b / total)
+        m2 = m2 + m2_b + delta * delta * (sum_w * w_b / total)
+        sum_w = total
+    scores = np.where(
+        m2 > 0, 1.0 - residual / np.where(m2 > 0, m2, 1.0), np.where(residual == 0, 1.0, 0.0)
+    )
+    return float(scores.mean())
 
 
 def fit_file(

@@ -15,6 +15,7 @@ from fastlinreg.io_chunks import (
     fit_chunks,
     fit_file,
     parquet_chunks,
+    score_chunks,
 )
 
 pa = pytest.importorskip("pyarrow")
@@ -193,3 +194,18 @@ def test_chunk_validation_names_the_chunk(data):
         fit_chunks(LinearRegression(), [], progress=False)
     with pytest.raises(ValueError, match="all zero"):
         fit_chunks(LinearRegression(), [(X[:10], y[:10], np.zeros(10))], progress=False)
+
+
+def test_score_chunks_equals_score_in_memory(files, data):
+    X, y, w = data
+    model = fit_file(files[0], "y", weight="w", progress=False)
+    chunks = parquet_chunks(files[0], "y", weight="w", batch_rows=900)
+    want = LinearRegression().fit(X, y, sample_weight=w).score(X, y, sample_weight=w)
+    assert score_chunks(model, chunks, progress=False) == pytest.approx(want, rel=1e-12)
+    Y = np.c_[y, np.full(N, 2.0), X[:, 0]]
+    multi = LinearRegression().fit(X, Y)
+    blocks = [(X[:2000], Y[:2000]), (X[2000:2000], Y[2000:2000]), (X[2000:], Y[2000:])]
+    got = score_chunks(multi, blocks, progress=False)
+    assert got == pytest.approx(multi.score(X, Y), rel=1e-12)
+    with pytest.raises(ValueError, match="4 features, the model expects 5"):
+        score_chunks(model, [(X[:, :4], y)], progress=False)
