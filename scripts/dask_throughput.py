@@ -11,8 +11,9 @@ A random ``X`` (and ``y``) is generated and persisted on the workers of a
 Reported: per-chunk throughput (median GB/s of X per task and per worker thread), wall time per
 pass, the overhead of an iteration beyond its compute (with the chunks as given and eight times
 smaller, to separate a fixed latency from a cost per chunk), the bytes of what one chunk sends
-back (pickled) and the bytes the workers sent each other. Finally, what that implies for 100 GB
-and 1 TB. Run from the repository root::
+back (pickled) and the bytes the workers sent each other (partial results of the reductions,
+and once any input block whose first task ran on another worker). Finally, what that implies
+for 100 GB and 1 TB. Run from the repository root::
 
     PYTHONPATH=. python scripts/dask_throughput.py --n-samples 2500000 --n-features 50
 """
@@ -65,7 +66,7 @@ def _measure_gd(client, X, y, iters: int, workers: int) -> dict:
         "iter_wall": iter_wall,
         "iter_compute": iter_compute,
         "overhead": iter_wall - iter_compute,
-        "sent": (_sent_bytes(client) - sent0) / passes,
+        "sent": _sent_bytes(client) - sent0,
     }
 
 
@@ -145,7 +146,7 @@ def main() -> None:
             f"gd, {r['chunks']} chunks: {r['passes']} passes in {r['wall']:.2f} s; per chunk "
             f"{r['per_chunk']:.2f} GB/s (median); per iteration {r['iter_wall']:.3f} s wall, "
             f"{r['iter_compute']:.3f} s compute per worker, overhead {r['overhead']:.3f} s; "
-            f"workers sent each other {r['sent'] / 1e3:.1f} kB per iteration"
+            f"workers sent each other {r['sent'] / 1e3:.0f} kB in all"
         )
     print(
         f"gd: per chunk and iteration {coef_bytes} B out (coefficients), {sums_bytes} B back "
