@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import assert_coef_close
 
-from fastlinreg import LinearRegression
+from fastlinreg import LinearRegression, _estimator
 
 pd = pytest.importorskip("pandas")
 pl = pytest.importorskip("polars")
@@ -135,3 +135,15 @@ def test_polars_nulls_and_string_columns_are_rejected(problem):
     text = pl.DataFrame({"a": ["x"] * 400, "b": X[:, 0]})
     with pytest.raises(ValueError):
         LinearRegression().fit(text, y)
+
+
+def test_single_dtype_pandas_frame_is_not_copied(problem, monkeypatch):
+    X, y = problem
+    frame = pd.DataFrame(X, columns=NAMES)
+    seen = []
+    compute_stats = _estimator.compute_stats
+    monkeypatch.setattr(
+        _estimator, "compute_stats", lambda X, *a: seen.append(X) or compute_stats(X, *a)
+    )
+    LinearRegression(solver="gram").fit(frame, y)
+    assert np.shares_memory(seen[0], frame.to_numpy())
