@@ -198,6 +198,21 @@ class ColumnMoments:
     sumsq: np.ndarray
     n_samples: int
 
+    @classmethod
+    def empty(cls, n_features: int) -> ColumnMoments:
+        """Return the moments of no rows: the identity of :meth:`merge`.
+
+        Parameters
+        ----------
+        n_features : int
+
+        Returns
+        -------
+        ColumnMoments
+        """
+        d = n_features
+        return cls(0.0, np.zeros(d), np.zeros(d), np.zeros(d), 0)
+
     def merge(self, other: ColumnMoments) -> ColumnMoments:
         """Return the moments of the two row sets together (Chan et al.'s pairwise update).
 
@@ -252,7 +267,7 @@ def compute_moments(X: np.ndarray, sample_weight: np.ndarray) -> ColumnMoments:
     """
     n, d = X.shape
     if n == 0:
-        return ColumnMoments(0.0, np.zeros(d), np.zeros(d), np.zeros(d), 0)
+        return ColumnMoments.empty(d)
     sum_w, mean, m2, sumsq = _kernels.column_moments(X, sample_weight, _kernels.N_CHUNKS)
     return ColumnMoments(float(sum_w), mean, m2, sumsq, n)
 

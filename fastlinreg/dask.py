@@ -184,10 +184,9 @@ def _row_parts(obj: Any, name: str, row_chunks: tuple[float, ...] | None) -> lis
     if isinstance(obj, da.Array):
         if obj.ndim not in (1, 2):
             raise ValueError(f"{name} must be 1-D or 2-D, got {obj.ndim} dimensions")
-        known = row_chunks is not None and not any(np.isnan(obj.chunks[0]))
-        if known and obj.shape[0] != sum(row_chunks or ()):
-            raise ValueError(f"{name} has {obj.shape[0]} rows but X has {sum(row_chunks or ())}")
-        if known:
+        if row_chunks is not None and not any(np.isnan(obj.chunks[0])):
+            if obj.shape[0] != sum(row_chunks):
+                raise ValueError(f"{name} has {obj.shape[0]} rows but X has {sum(row_chunks)}")
             obj = obj.rechunk({0: row_chunks})
         if obj.ndim == 2:
             obj = obj.rechunk({1: -1})
@@ -301,7 +300,8 @@ def _predict_block(
 def _predict_frame(
     frame: pd.DataFrame, coef: np.ndarray, intercept: np.ndarray, dtype: np.dtype, multi: bool
 ) -> pd.Series | pd.DataFrame:
-    out = _predict_block(frame.to_numpy(), coef, intercept, dtype, multi)
+    values = frame.to_numpy(dtype=dtype, na_value=np.nan)
+    out = _predict_block(values, coef, intercept, dtype, multi)
     if multi:
         return pd.DataFrame(out, index=frame.index)
     return pd.Series(out, index=frame.index)

@@ -455,23 +455,17 @@ class _IteratedData:
         if self.n_chunks is None and isinstance(chunks, Sequence):
             self.n_chunks = len(chunks)
         self._estimated = bool(getattr(chunks, "chunks_estimated", False))
-        self._pending: Iterator[Chunk] | None = None
+        # A one-shot iterator is read once (the first chunk put back); streaming() refuses it.
+        self._pending: Iterator[Chunk] = itertools.chain([first], first_iter)
         if self._reiterable:
             self._source = chunks
-        else:
-            self._pending = itertools.chain([first], first_iter)
         self._passes = 0
 
     def _blocks(self, label: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         if self._source is not None:
             chunks: Iterator[Chunk] = iter(self._source)
-        elif self._pending is not None:
-            chunks, self._pending = self._pending, None
         else:
-            raise ValueError(
-                'solver="gd" makes several passes over the chunks: give a re-iterable '
-                "(a list, or a reader such as parquet_chunks), not a one-shot iterator"
-            )
+            chunks, self._pending = self._pending, iter(())
         bar = None
         if self._progress is not None:
             bar = ProgressBar(label, self.n_chunks, self._progress, estimated=self._estimated)
@@ -507,9 +501,7 @@ class _IteratedData:
         return total
 
     def moments(self) -> ColumnMoments:
-        total = ColumnMoments(
-            0.0, np.zeros(self.n_features), np.zeros(self.n_features), np.zeros(self.n_features), 0
-        )
+        total = ColumnMoments.empty(self.n_features)
         for X, _, sw in self._blocks("moments"):
             total = total.merge(_chunked.block_moments(X, sw))
         return total
