@@ -46,6 +46,24 @@ def _raise_non_finite(X) -> None:
     )
 
 
+def _float_dtypes(X):
+    """Return the dtypes ``X`` may be validated to: float32 kept as float32, others made float64.
+
+    scikit-learn keeps float32 for NumPy arrays and pandas frames, but converts other frames
+    (polars) to the first dtype listed; an all-float32 polars frame therefore asks for float32.
+    """
+    if type(X).__module__.startswith("polars") and hasattr(X, "schema"):
+        dtypes = list(X.schema.values())
+        if dtypes and all(str(dt) == "Float32" for dt in dtypes):
+            return np.float32
+    return [np.float64, np.float32]
+
+
+def _is_dask_collection(obj) -> bool:
+    """Whether ``obj`` is a Dask collection, decided without importing Dask."""
+    return type(obj).__module__.startswith("dask") and hasattr(obj, "__dask_graph__")
+
+
 class LinearRegression(RegressorMixin, BaseEstimator):
     """Least-squares linear regression fitted by gradient descent on a fused Numba kernel.
 
@@ -209,9 +227,11 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data. float32 and float64 arrays are used in place (any memory layout,
-            read-only allowed); other numeric types are converted to float64.
+            read-only allowed, memory-mapped files included); other numeric types are
+            converted to float64. pandas and polars DataFrames give ``feature_names_in_``. A
+            Dask array or DataFrame is fitted on its workers (:mod:`fastlinreg.dask`).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets.
+            Targets (a Series or DataFrame too).
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights, not all zero.
 
@@ -227,6 +247,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         DivergenceError
             If an explicit ``learning_rate`` makes the iterations diverge.
         """
+        if _is_dask_collection(X):
+            from . import dask
+
+            return dask.fit(self, X, y, sample_weight)
         self._check_params()
         X, y, sw = self._validate_xy(X, y, sample_weight, reset=True)
         Y = y[:, None] if y.ndim == 1 else y
@@ -301,7 +325,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             self,
             X,
             y,
-            dtype=[np.float64, np.float32],
+            dtype=_float_dtypes(X),
             y_numeric=True,
             multi_output=True,
             ensure_all_finite=False,
@@ -447,17 +471,23 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            With the feature names seen in ``fit``, in the same order, if it had any.
 
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predictions in the dtype of ``X`` (float64 for non-float input).
+            Predictions in the dtype of ``X`` (float64 for non-float input). For a Dask
+            array or DataFrame, a lazy Dask collection (see :func:`fastlinreg.dask.predict`).
         """
+        if _is_dask_collection(X):
+            from . import dask
+
+            return dask.predict(self, X)
         check_is_fitted(self)
         X = validate_data(
             self,
             X,
-            dtype=[np.float64, np.float32],
+            dtype=_float_dtypes(X),
             ensure_all_finite=False,
             order=None,
             reset=False,

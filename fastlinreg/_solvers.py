@@ -19,6 +19,7 @@ whose minimiser is scikit-learn's ``Ridge(alpha)`` (``LinearRegression`` when ``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -100,6 +101,16 @@ class Reparametrization:
         return g_c, g_b
 
 
+def _from_pass_sums(sums, coef, sum_weight, alpha, reparam):
+    """Objective and solver-coordinate gradient from the unnormalised sums of one fused pass."""
+    g, gb, loss = sums
+    inv_w = 1.0 / sum_weight
+    g_coef = g * inv_w + (alpha * inv_w) * coef
+    g_c, g_b = reparam.grad_to_solver(g_coef, gb * inv_w)
+    value = 0.5 * inv_w * (float(loss.sum()) + alpha * float(np.vdot(coef, coef)))
+    return value, g_c, g_b
+
+
 @dataclass
 class StreamingObjective:
     """Least squares evaluated by one fused pass over ``X`` per call.
@@ -126,7 +137,7 @@ class StreamingObjective:
 
     def _evaluate(self, c: np.ndarray, b: np.ndarray, Y: np.ndarray):
         coef, intercept = self.reparam.to_model(c, b)
-        g, gb, loss = launch(
+        sums = launch(
             _kernels.fused_pass_for(self.X),
             self.X,
             Y,
@@ -136,11 +147,7 @@ class StreamingObjective:
             self.n_chunks,
         )
         self.n_passes += 1
-        inv_w = 1.0 / self.sum_weight
-        g_coef = g * inv_w + (self.alpha * inv_w) * coef
-        g_c, g_b = self.reparam.grad_to_solver(g_coef, gb * inv_w)
-        value = 0.5 * inv_w * (float(loss.sum()) + self.alpha * float(np.vdot(coef, coef)))
-        return value, g_c, g_b
+        return _from_pass_sums(sums, coef, self.sum_weight, self.alpha, self.reparam)
 
     def value_and_grad(self, c, b):
         """Return the objective and its gradient at ``(c, b)`` (one pass over ``X``)."""
@@ -150,6 +157,52 @@ class StreamingObjective:
         """Return ``H @ (c, b)``: the gradient of the same objective with ``y = 0``."""
         empty = np.empty((0, c.shape[0]), dtype=self.Y.dtype)
         _, g_c, g_b = self._evaluate(c, b, empty)
+        return g_c, g_b
+
+
+#: ``pass_sums(coef, intercept, with_y)``: the sums of one fused pass over data held elsewhere.
+PassSums = Callable[[np.ndarray, np.ndarray, bool], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+@dataclass
+class SummedObjective:
+    """Least squares whose fused-pass sums come from a callable: one call, one pass over the data.
+
+    This is :class:`StreamingObjective` for data that is not one array: the chunks of a file read
+    in turn, or the partitions of a Dask collection reduced on a cluster.
+
+    Parameters
+    ----------
+    pass_sums : callable
+        ``pass_sums(coef, intercept, with_y)`` with ``coef`` of shape (k, d) and ``intercept`` of
+        shape (k,) in original units returns ``(grad, grad_intercept, loss)``: the sums
+        ``sum_i w_i r_i x_i``, ``sum_i w_i r_i`` and ``sum_i w_i r_i**2`` over all rows, with
+        ``r = X @ coef.T + intercept - Y`` (``Y`` taken as zero when ``with_y`` is false), as
+        :func:`fastlinreg._kernels.fused_pass_rows` returns them for one array.
+    sum_weight : float
+    alpha : float
+    reparam : Reparametrization
+    """
+
+    pass_sums: PassSums
+    sum_weight: float
+    alpha: float
+    reparam: Reparametrization
+    n_passes: int = field(default=0, init=False)
+
+    def _evaluate(self, c: np.ndarray, b: np.ndarray, with_y: bool):
+        coef, intercept = self.reparam.to_model(c, b)
+        sums = self.pass_sums(coef, intercept, with_y)
+        self.n_passes += 1
+        return _from_pass_sums(sums, coef, self.sum_weight, self.alpha, self.reparam)
+
+    def value_and_grad(self, c, b):
+        """Return the objective and its gradient at ``(c, b)`` (one pass over the data)."""
+        return self._evaluate(c, b, True)
+
+    def hessian_vector(self, c, b):
+        """Return ``H @ (c, b)``: the gradient of the same objective with ``y = 0``."""
+        _, g_c, g_b = self._evaluate(c, b, False)
         return g_c, g_b
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numba
 import numpy as np
 from scipy.linalg.blas import dsyrk
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from . import _kernels
+from ._runtime import launch
 
 #: Rows averaged to choose the shift that large column offsets are cancelled against.
 _SHIFT_ROWS = 1024
@@ -27,7 +29,9 @@ _BLOCK_ROWS = 2048
 
 _blas_lock = threading.Lock()
 _blas_users = 0
-_blas_limiter: threadpool_limits | None = None
+_blas_limiter: Any = None
+# Finding the loaded BLAS libraries takes milliseconds, so it is done once; limiting is then cheap.
+_blas_controller: ThreadpoolController | None = None
 
 
 @contextmanager
@@ -37,10 +41,12 @@ def _single_threaded_blas():
     threadpoolctl's limit is process-wide, so overlapping passes from several Python threads
     share one limit, applied by the first to enter and restored by the last to leave.
     """
-    global _blas_users, _blas_limiter
+    global _blas_users, _blas_limiter, _blas_controller
     with _blas_lock:
         if _blas_users == 0:
-            _blas_limiter = threadpool_limits(limits=1, user_api="blas")
+            if _blas_controller is None:
+                _blas_controller = ThreadpoolController()
+            _blas_limiter = _blas_controller.limit(limits=1, user_api="blas")
         _blas_users += 1
     try:
         yield
@@ -110,6 +116,23 @@ class SufficientStats:
         """Weighted target sums ``sum_i w_i y_i``, shape (k,)."""
         return self.sum_w * self.mean_y
 
+    @classmethod
+    def empty(cls, n_features: int, n_targets: int) -> SufficientStats:
+        """Return the statistics of no rows: the identity of :meth:`merge`.
+
+        Parameters
+        ----------
+        n_features, n_targets : int
+
+        Returns
+        -------
+        SufficientStats
+        """
+        d, k = n_features, n_targets
+        return cls(
+            0.0, np.zeros(d), np.zeros(k), np.zeros((d, d)), np.zeros((d, k)), np.zeros(k), 0
+        )
+
     def merge(self, other: SufficientStats) -> SufficientStats:
         """Return the statistics of the two row sets together (Chan et al.'s pairwise update).
 
@@ -123,9 +146,9 @@ class SufficientStats:
         SufficientStats
         """
         if other.sum_w == 0.0:
-            return self
+            return replace(self, n_samples=self.n_samples + other.n_samples)
         if self.sum_w == 0.0:
-            return other
+            return replace(other, n_samples=self.n_samples + other.n_samples)
         total = self.sum_w + other.sum_w
         f = self.sum_w * other.sum_w / total
         dx = other.mean_x - self.mean_x
@@ -152,10 +175,113 @@ class SufficientStats:
         )
 
 
+@dataclass(frozen=True)
+class ColumnMoments:
+    """Weighted column moments of ``X``: what diagonal preconditioning needs, in ``O(d)``.
+
+    Attributes
+    ----------
+    sum_w : float
+        ``sum_i w_i``.
+    mean : ndarray of shape (d,)
+        Weighted column means.
+    m2 : ndarray of shape (d,)
+        Centred sums of squares ``sum_i w_i (x_ij - mean_j)**2``.
+    sumsq : ndarray of shape (d,)
+        Raw sums of squares ``sum_i w_i x_ij**2``.
+    n_samples : int
+        Rows seen (weights not applied).
+    """
+
+    sum_w: float
+    mean: np.ndarray
+    m2: np.ndarray
+    sumsq: np.ndarray
+    n_samples: int
+
+    @classmethod
+    def empty(cls, n_features: int) -> ColumnMoments:
+        """Return the moments of no rows: the identity of :meth:`merge`.
+
+        Parameters
+        ----------
+        n_features : int
+
+        Returns
+        -------
+        ColumnMoments
+        """
+        d = n_features
+        return cls(0.0, np.zeros(d), np.zeros(d), np.zeros(d), 0)
+
+    def merge(self, other: ColumnMoments) -> ColumnMoments:
+        """Return the moments of the two row sets together (Chan et al.'s pairwise update).
+
+        Parameters
+        ----------
+        other : ColumnMoments
+            Moments of other rows, with the same number of columns.
+
+        Returns
+        -------
+        ColumnMoments
+        """
+        n = self.n_samples + other.n_samples
+        sumsq = self.sumsq + other.sumsq
+        if other.sum_w == 0.0:
+            return replace(self, sumsq=sumsq, n_samples=n)
+        if self.sum_w == 0.0:
+            return replace(other, sumsq=sumsq, n_samples=n)
+        total = self.sum_w + other.sum_w
+        delta = other.mean - self.mean
+        return ColumnMoments(
+            sum_w=total,
+            mean=self.mean + delta * (other.sum_w / total),
+            m2=self.m2 + other.m2 + delta * delta * (self.sum_w * other.sum_w / total),
+            sumsq=sumsq,
+            n_samples=n,
+        )
+
+    def is_finite(self) -> bool:
+        """Whether every moment is finite (false when the data held NaN/inf or overflowed)."""
+        return bool(
+            np.isfinite(self.sum_w)
+            and np.all(np.isfinite(self.mean))
+            and np.all(np.isfinite(self.m2))
+            and np.all(np.isfinite(self.sumsq))
+        )
+
+
+def compute_moments(X: np.ndarray, sample_weight: np.ndarray) -> ColumnMoments:
+    """One pass over ``X``: its weighted column moments.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+        Read in place, never copied; may have no rows.
+    sample_weight : ndarray of shape (n,) or (0,), float64
+        Zero rows means unit weights.
+
+    Returns
+    -------
+    ColumnMoments
+    """
+    n, d = X.shape
+    if n == 0:
+        return ColumnMoments.empty(d)
+    sum_w, mean, m2, sumsq = launch(_kernels.column_moments, X, sample_weight, _kernels.N_CHUNKS)
+    return ColumnMoments(float(sum_w), mean, m2, sumsq, n)
+
+
 def gram_chunks(n_samples: int, n_features: int) -> int:
-    """Return the row-chunk count of a Gram pass: fixed by the shape, never by the thread count."""
+    """Return the row-chunk count of a Gram pass: fixed by the shape, never by the thread count.
+
+    Chunks have at least ``_BLOCK_ROWS`` rows (when there are that many), so that small inputs,
+    such as the blocks of a chunked or Dask fit, do not pay for many tiny tasks.
+    """
     per_chunk = 8 * n_features * n_features
-    return int(max(1, min(_kernels.N_CHUNKS, _PARTIALS_BYTES // per_chunk, n_samples)))
+    by_rows = max(1, n_samples // _BLOCK_ROWS)
+    return int(max(1, min(_kernels.N_CHUNKS, _PARTIALS_BYTES // per_chunk, by_rows)))
 
 
 def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> SufficientStats:
@@ -164,7 +290,7 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     Parameters
     ----------
     X : ndarray of shape (n, d), float32 or float64
-        Read in place, never copied.
+        Read in place, never copied; may have no rows.
     Y : ndarray of shape (n, k), float32 or float64
     sample_weight : ndarray of shape (n,) or (0,), float64
         Zero rows means unit weights.
@@ -172,8 +298,11 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     Returns
     -------
     SufficientStats
+        :meth:`SufficientStats.empty` when ``X`` has no rows.
     """
     n, d = X.shape
+    if n == 0:
+        return SufficientStats.empty(d, Y.shape[1])
     # A C-ordered float64 copy of the first rows gives the same shift, bit for bit, whatever
     # the layout of X (numpy's reduction order follows the memory layout).
     shift_x = np.array(X[:_SHIFT_ROWS], dtype=np.float64, order="C").mean(axis=0)
@@ -187,7 +316,8 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     chunk: Callable[..., tuple] = _kernels.gram_chunk if d < _BLAS_MIN_FEATURES else _blas_chunk
     workers = max(1, min(numba.get_num_threads(), n_chunks))
     # Each chunk is serial and releases the GIL; chunks, not threads, fix the summation order.
-    with _single_threaded_blas(), ThreadPoolExecutor(workers) as pool:
+    limit = _single_threaded_blas() if chunk is _blas_chunk else nullcontext()
+    with limit, ThreadPoolExecutor(workers) as pool:
         parts = list(
             pool.map(lambda b: chunk(X, Y, sample_weight, shift_x, shift_y, b[0], b[1]), bounds)
         )

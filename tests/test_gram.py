@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -179,3 +180,28 @@ def test_crossover_is_monotone_in_d():
     choices = [_cost.choose_solver(10**6, d, 8) for d in range(1, 3000, 7)]
     flips = sum(a != b for a, b in itertools.pairwise(choices))
     assert choices[0] == "gram" and choices[-1] == "gd" and flips == 1
+
+
+def test_column_moments_merge_equals_moments_of_concatenation(rng):
+    X = rng.normal(size=(900, 4)) * [1.0, 1e3, 1e-3, 5.0] + 1e5
+    w = rng.uniform(0, 2, size=900)
+    w[300:400] = 0.0
+    bounds = [(0, 0), (0, 300), (300, 400), (400, 900)]
+    parts = [_stats.compute_moments(X[a:b], w[a:b]) for a, b in bounds]
+    merged = functools.reduce(_stats.ColumnMoments.merge, parts)
+    whole = _stats.compute_moments(X, w)
+    np.testing.assert_allclose(merged.mean, whole.mean, rtol=1e-15)
+    np.testing.assert_allclose(merged.m2, whole.m2, rtol=1e-9)
+    np.testing.assert_allclose(merged.sumsq, whole.sumsq, rtol=1e-12)
+    assert merged.n_samples == 900 and merged.sum_w == pytest.approx(w.sum(), rel=1e-14)
+
+
+def test_merge_counts_the_rows_of_zero_weight_and_empty_blocks(rng):
+    X, Y = rng.normal(size=(50, 3)), rng.normal(size=(50, 1))
+    stats = kernels.gram(X, Y)
+    zero = _stats.compute_stats(X[:10], Y[:10], np.zeros(10))
+    empty = _stats.SufficientStats.empty(3, 1)
+    for merged in (stats.merge(zero), zero.merge(stats), empty.merge(stats).merge(empty)):
+        np.testing.assert_array_equal(merged.cxx, stats.cxx)
+    assert stats.merge(zero).n_samples == zero.merge(stats).n_samples == 60
+    assert _stats.compute_stats(X[:0], Y[:0], np.empty(0)).n_samples == 0

@@ -1,0 +1,683 @@
+"""Reading Parquet and CSV files in chunks, and fitting from chunks in bounded memory.
+
+:func:`parquet_chunks` and :func:`csv_chunks` describe a file as a re-iterable sequence of
+``(X_block, y_block)`` float arrays (``(X_block, y_block, w_block)`` with a weight column), one
+per Parquet record batch or CSV block. :func:`fit_chunks` fits a
+:class:`~fastlinreg.LinearRegression` from any such sequence, holding one chunk at a time:
+
+- ``solver="gram"`` (what ``"auto"`` picks up to a few hundred features) makes one pass that
+  accumulates the exact sufficient statistics of the chunks, as ``partial_fit`` does, then
+  solves once;
+- ``solver="gd"`` makes one pass for the column moments and then one pass over the file per
+  gradient evaluation; it needs a re-iterable source (the readers are).
+
+The result equals ``fit`` on the whole file in memory (up to ``tol``). :func:`fit_file` does it
+all for a path, and :func:`score_chunks` gives the R² of a model in one more pass. Progress over
+the chunks of each pass is drawn on stderr.
+
+Examples
+--------
+>>> import numpy as np
+>>> from fastlinreg import LinearRegression
+>>> from fastlinreg.io_chunks import fit_chunks
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(1000, 3))
+>>> y = X @ np.array([1.0, -2.0, 0.5]) + 4.0
+>>> chunks = [(X[i : i + 100], y[i : i + 100]) for i in range(0, 1000, 100)]
+>>> model = fit_chunks(LinearRegression(), chunks, progress=False)
+>>> np.round(model.coef_, 6), round(float(model.intercept_), 6)
+(array([ 1. , -2. ,  0.5]), 4.0)
+"""
+
+from __future__ import annotations
+
+import abc
+import itertools
+import math
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from . import _chunked, _kernels
+from ._chunked import Sums
+from ._estimator import LinearRegression
+from ._runtime import launch
+from ._stats import ColumnMoments, SufficientStats
+
+__all__ = [
+    "ChunkedFile",
+    "ProgressBar",
+    "csv_chunks",
+    "fit_chunks",
+    "fit_file",
+    "parquet_chunks",
+    "score_chunks",
+]
+
+#: Bytes of X per chunk that the readers aim for by default.
+CHUNK_BYTES = 16 * 2**20
+#: Bytes of CSV text per chunk by default: pyarrow parses several blocks ahead, so small blocks
+#: keep memory low, and they parse no slower (``scripts/parquet_memory.py --format csv``).
+CSV_BLOCK_BYTES = 2 * 2**20
+# Read buffer per column when decoding Parquet pages; with pages of ~1 MiB, a reader holds a few
+# MiB per selected column whatever the batch size (``scripts/parquet_memory.py``).
+_BUFFER = 1 << 18
+
+Chunk = tuple[np.ndarray, ...]
+
+
+class ProgressBar:
+    """Progress over the chunks of one pass, on a stream (stderr by default).
+
+    On a terminal one line is redrawn at most ten times a second; otherwise a plain line is
+    written at each tenth of the way that is at least a second after the previous line, and
+    one at the end, so that logs stay short.
+
+    Parameters
+    ----------
+    label : str
+        What the pass computes (``"statistics"``, ``"pass 3"``, ...).
+    total : int or None
+        Expected number of chunks, when known.
+    stream : file-like, optional
+        Where to write; ``sys.stderr`` by default.
+    estimated : bool, default=False
+        Whether ``total`` is only an estimate (shown as ``~total``).
+    """
+
+    def __init__(
+        self,
+        label: str,
+        total: int | None,
+        stream: TextIO | None = None,
+        *,
+        estimated: bool = False,
+    ):
+        self.label = label
+        self.total = total
+        self.stream = sys.stderr if stream is None else stream
+        self.estimated = estimated
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.count = 0
+        self.rows = 0
+        self.start = time.perf_counter()
+        self._last_time = -math.inf if self.tty else self.start
+        self._last_tenth = 0
+
+    def _line(self) -> str:
+        elapsed = time.perf_counter() - self.start
+        total = self.total
+        if total:
+            shown = f"~{total}" if self.estimated else str(total)
+            done = min(self.count / total, 1.0)
+            filled = round(24 * done)
+            bar = f"[{'#' * filled}{'-' * (24 - filled)}] {self.count}/{shown}"
+        else:
+            bar = f"{self.count}"
+        return f"fastlinreg: {self.label} {bar} chunks, {self.rows} rows, {elapsed:.1f} s"
+
+    def update(self, rows: int) -> None:
+        """Record one more chunk of ``rows`` rows and redraw if it is time to.
+
+        Parameters
+        ----------
+        rows : int
+        """
+        self.count += 1
+        self.rows += rows
+        now = time.perf_counter()
+        if self.tty:
+            if now - self._last_time >= 0.1:
+                self.stream.write("\r\x1b[K" + self._line())
+                self.stream.flush()
+                self._last_time = now
+            return
+        tenth = 10 * self.count // self.total if self.total else self.count.bit_length()
+        if tenth > self._last_tenth and now - self._last_time >= 1.0:
+            self.stream.write(self._line() + "\n")
+            self.stream.flush()
+            self._last_tenth = tenth
+            self._last_time = now
+
+    def close(self) -> None:
+        """Write the final state of the pass."""
+        prefix = "\r\x1b[K" if self.tty else ""
+        self.stream.write(prefix + self._line() + "\n")
+        self.stream.flush()
+
+
+class ChunkedFile(abc.ABC):
+    """A data file seen as a re-iterable sequence of float blocks.
+
+    Each iteration reads the file again from the start and yields ``(X_block, y_block)`` (or
+    ``(X_block, y_block, w_block)`` with a weight column): ``X_block`` of shape
+    ``(rows, n_features)`` in ``dtype``, C order; ``y_block`` and ``w_block`` float64 of shape
+    ``(rows,)``. Made by :func:`parquet_chunks` and :func:`csv_chunks`.
+
+    Attributes
+    ----------
+    path : str
+    target : str
+    feature_names : ndarray of str
+    weight : str or None
+    dtype : numpy.dtype
+    n_rows : int or None
+        Rows in the file, when its metadata says (Parquet).
+    n_chunks : int or None
+        Chunks per iteration, exact for Parquet, estimated from the file size for CSV.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        target: str,
+        features: Sequence[str],
+        weight: str | None,
+        dtype: Any,
+        n_rows: int | None,
+        n_chunks: int | None,
+    ):
+        self.path = str(path)
+        self.target = target
+        self.feature_names = np.asarray(list(features), dtype=object)
+        self.weight = weight
+        self.dtype = np.dtype(dtype)
+        self.n_rows = n_rows
+        self.n_chunks = n_chunks
+        self.chunks_estimated = False
+
+    @abc.abstractmethod
+    def _batches(self) -> Iterator[Any]:
+        """Yield the file's pyarrow record batches, from the start."""
+
+    def __iter__(self) -> Iterator[Chunk]:
+        """Read the file from the start, one block at a time."""
+        row = 0
+        for batch in self._batches():
+            yield self._to_arrays(batch, row)
+            row += batch.num_rows
+
+    def _to_arrays(self, batch: Any, row0: int) -> Chunk:
+        n = batch.num_rows
+        X = np.empty((n, len(self.feature_names)), dtype=self.dtype)
+        for j, name in enumerate(self.feature_names):
+            X[:, j] = self._column(batch, name, row0)
+        y = self._column(batch, self.target, row0)
+        if self.weight is None:
+            return X, y
+        return X, y, self._column(batch, self.weight, row0)
+
+    def _column(self, batch: Any, name: str, row0: int) -> np.ndarray:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = batch.column(name)
+        if column.null_count:
+            first = pc.index(column.is_null(), True).as_py()
+            raise ValueError(
+                f"{self.path}: column {name!r} has a missing value in data row {row0 + first + 1}"
+            )
+        if not pa.types.is_floating(column.type):
+            column = column.cast(pa.float64())
+        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _numeric(type_: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_integer(type_)
+        or pa.types.is_floating(type_)
+        or pa.types.is_boolean(type_)
+        or pa.types.is_decimal(type_)
+    )
+
+
+def _choose_columns(
+    path: str, names: list[str], target: str, features: Sequence[str] | None, weight: str | None
+) -> list[str]:
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: duplicate column names {duplicates}")
+    wanted = [target] + ([weight] if weight is not None else []) + list(features or [])
+    missing = [n for n in wanted if n not in names]
+    if missing:
+        raise ValueError(f"{path}: no column {missing[0]!r}; the columns are {names}")
+    chosen = (
+        list(features) if features is not None else [n for n in names if n not in (target, weight)]
+    )
+    if target in chosen or (weight is not None and weight in chosen):
+        raise ValueError(f"{path}: the target and weight columns cannot also be features")
+    if not chosen:
+        raise ValueError(f"{path}: no feature columns besides the target {target!r}")
+    return chosen
+
+
+class _ParquetFile(ChunkedFile):
+    def __init__(self, path, target, features, weight, dtype, batch_rows):
+        import pyarrow.parquet as pq
+
+        p = Path(path)
+        try:
+            meta = pq.read_metadata(p)
+        except (ValueError, OSError) as exc:
+            raise ValueError(f"{p}: cannot read as Parquet: {exc}") from exc
+        schema = meta.schema.to_arrow_schema()
+        chosen = _choose_columns(str(p), list(schema.names), target, features, weight)
+        for name in [*chosen, target] + ([weight] if weight is not None else []):
+            if not _numeric(schema.field(name).type):
+                raise ValueError(
+                    f"{p}: column {name!r} is not numeric (type {schema.field(name).type})"
+                )
+        d = len(chosen)
+        rows = batch_rows or max(1024, CHUNK_BYTES // (np.dtype(dtype).itemsize * d + 16))
+        self.batch_rows = int(rows)
+        n = meta.num_rows
+        super().__init__(p, target, chosen, weight, dtype, n, -(-n // self.batch_rows))
+
+    def _batches(self):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = [*self.feature_names, self.target]
+        if self.weight is not None:
+            columns.append(self.weight)
+        # Without pre-buffering, a row group is read page by page as batches are decoded,
+        # so memory is bounded by the batch, not by the (writer-chosen) row group.
+        try:
+            with pq.ParquetFile(self.path, pre_buffer=False, buffer_size=_BUFFER) as f:
+                yield from f.iter_batches(batch_size=self.batch_rows, columns=columns)
+        except pa.ArrowException as exc:
+            raise ValueError(f"{self.path}: cannot read as Parquet: {exc}") from exc
+
+
+class _CsvFile(ChunkedFile):
+    def __init__(self, path, target, features, weight, dtype, block_bytes):
+        p = Path(path)
+        chosen = _choose_columns(str(p), _csv_header(p), target, features, weight)
+        self.block_bytes = int(block_bytes)
+        n_chunks = max(1, -(-p.stat().st_size // self.block_bytes))
+        super().__init__(p, target, chosen, weight, dtype, None, n_chunks)
+        self.chunks_estimated = True
+
+    def _batches(self):
+        import pyarrow as pa
+        import pyarrow.csv as csv
+
+        columns = [*self.feature_names, self.target]
+        if self.weight is not None:
+            columns.append(self.weight)
+        convert = csv.ConvertOptions(
+            include_columns=columns, column_types=dict.fromkeys(columns, pa.float64())
+        )
+        read = csv.ReadOptions(block_size=self.block_bytes)
+        try:
+            with csv.open_csv(self.path, read_options=read, convert_options=convert) as reader:
+                yield from reader
+        except pa.ArrowInvalid as exc:
+            raise ValueError(f"{self.path}: {exc}") from exc
+
+
+def _csv_header(p: Path) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.csv as csv
+
+    try:
+        with csv.open_csv(p, read_options=csv.ReadOptions(block_size=1 << 20)) as reader:
+            return list(reader.schema.names)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ValueError(f"{p}: cannot read as CSV: {exc}") from exc
+
+
+def parquet_chunks(
+    path: str | os.PathLike[str],
+    target: str,
+    features: Sequence[str] | None = None,
+    *,
+    weight: str | None = None,
+    batch_rows: int | None = None,
+    dtype: Any = np.float64,
+) -> ChunkedFile:
+    """Describe a Parquet file as chunks of ``(X, y)``, read by pyarrow record batches.
+
+    Batches are decoded one at a time (page by page within a row group), so memory is bounded
+    by ``batch_rows``, whatever row-group size the file was written with.
+
+    Parameters
+    ----------
+    path : str or path-like
+    target : str
+        The column to predict.
+    features : sequence of str, optional
+        Feature columns, in this order; by default every column except ``target`` and
+        ``weight``.
+    weight : str, optional
+        A column of non-negative sample weights.
+    batch_rows : int, optional
+        Rows per chunk; by default about 16 MiB of ``X``.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Storage of ``X_block`` (float32 halves the memory and the bytes each pass reads).
+
+    Returns
+    -------
+    ChunkedFile
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read as Parquet, or a column is missing or not numeric.
+    """
+    return _ParquetFile(path, target, features, weight, _check_dtype(dtype), batch_rows)
+
+
+def csv_chunks(
+    path: str | os.PathLike[str],
+    target: str,
+    features: Sequence[str] | None = None,
+    *,
+    weight: str | None = None,
+    block_bytes: int = CSV_BLOCK_BYTES,
+    dtype: Any = np.float64,
+) -> ChunkedFile:
+    """Describe a CSV file (with a header line) as chunks of ``(X, y)``, read by pyarrow blocks.
+
+    Parameters
+    ----------
+    path : str or path-like
+    target : str
+        The column to predict.
+    features : sequence of str, optional
+        Feature columns, in this order; by default every column except ``target`` and
+        ``weight``.
+    weight : str, optional
+        A column of non-negative sample weights.
+    block_bytes : int, default=2 MiB
+        Bytes of CSV text per chunk (pyarrow reads a few blocks ahead).
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Storage of ``X_block``.
+
+    Returns
+    -------
+    ChunkedFile
+
+    Raises
+    ------
+    ValueError
+        If the header cannot be read or a column is missing. A cell that is not a number is
+        reported (with its column) when the pass reaches it.
+    """
+    return _CsvFile(path, target, features, weight, _check_dtype(dtype), block_bytes)
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dt}")
+    return dt
+
+
+class _IteratedData:
+    """:class:`fastlinreg._chunked.ChunkedData` over an iterable of chunks, read in turn."""
+
+    def __init__(self, chunks: Iterable[Chunk], progress: TextIO | None):
+        self._progress = progress
+        self._source: Iterable[Chunk] | None = None
+        first_iter = iter(chunks)
+        self._reiterable = first_iter is not chunks
+        try:
+            first = next(first_iter)
+        except StopIteration:
+            raise ValueError("no chunks: the data has no rows") from None
+        if len(first) not in (2, 3):
+            raise ValueError(
+                f"each chunk must be (X, y) or (X, y, sample_weight), got {len(first)} items"
+            )
+        X0 = check_array(
+            first[0], dtype=[np.float64, np.float32], ensure_all_finite=False, ensure_min_samples=0
+        )
+        y0 = np.asarray(first[1])
+        if y0.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y0.shape}")
+        self.n_features = X0.shape[1]
+        self.n_targets = 1 if y0.ndim == 1 else y0.shape[1]
+        self.y_ndim = y0.ndim
+        self.dtype = X0.dtype
+        self.n_rows: int | None = getattr(chunks, "n_rows", None)
+        names = getattr(chunks, "feature_names", None)
+        self.feature_names = None if names is None else np.asarray(names, dtype=object)
+        self.n_chunks: int | None = getattr(chunks, "n_chunks", None)
+        if self.n_chunks is None and isinstance(chunks, Sequence):
+            self.n_chunks = len(chunks)
+        self._estimated = bool(getattr(chunks, "chunks_estimated", False))
+        # A one-shot iterator is read once (the first chunk put back); streaming() refuses it.
+        self._pending: Iterator[Chunk] = itertools.chain([first], first_iter)
+        if self._reiterable:
+            self._source = chunks
+        self._passes = 0
+
+    def _blocks(self, label: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        if self._source is not None:
+            chunks: Iterator[Chunk] = iter(self._source)
+        else:
+            chunks, self._pending = self._pending, iter(())
+        bar = None
+        if self._progress is not None:
+            bar = ProgressBar(label, self.n_chunks, self._progress, estimated=self._estimated)
+        for i, chunk in enumerate(chunks):
+            block = self._block(i, chunk)
+            yield block
+            if bar is not None:
+                bar.update(block[0].shape[0])
+        if bar is not None:
+            bar.close()
+            if self._estimated:
+                self.n_chunks, self._estimated = bar.count, False
+
+    def _block(self, i: int, chunk: Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if len(chunk) not in (2, 3):
+            raise ValueError(f"chunk {i}: expected (X, y) or (X, y, sample_weight)")
+        try:
+            return _chunked.to_block(
+                chunk[0],
+                chunk[1],
+                chunk[2] if len(chunk) == 3 else None,
+                self.dtype,
+                self.n_features,
+                self.y_ndim,
+            )
+        except ValueError as exc:
+            raise ValueError(f"chunk {i}: {exc}") from exc
+
+    def stats(self) -> SufficientStats:
+        total = SufficientStats.empty(self.n_features, self.n_targets)
+        for X, Y, sw in self._blocks("statistics"):
+            total = total.merge(_chunked.block_stats(X, Y, sw))
+        return total
+
+    def moments(self) -> ColumnMoments:
+        total = ColumnMoments.empty(self.n_features + self.n_targets)
+        for X, Y, sw in self._blocks("moments"):
+            total = total.merge(_chunked.block_moments(X, Y, sw))
+        return total
+
+    def pass_sums(self, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
+        self._passes += 1
+        k, d = coef.shape
+        total: Sums = (np.zeros((k, d)), np.zeros(k), np.zeros(k))
+        for X, Y, sw in self._blocks(f"pass {self._passes}"):
+            total = _chunked.add_sums(total, _chunked.block_pass(X, Y, sw, coef, intercept, with_y))
+        return total
+
+    @contextmanager
+    def streaming(self):
+        if not self._reiterable:
+            raise ValueError(
+                'solver="gd" makes several passes over the chunks: give a re-iterable '
+                "(a list, or a reader such as parquet_chunks), not a one-shot iterator"
+            )
+        yield
+
+
+def fit_chunks(
+    model: LinearRegression,
+    chunks: Iterable[Chunk],
+    *,
+    progress: bool | TextIO = True,
+) -> LinearRegression:
+    """Fit ``model`` from chunks of rows, holding one chunk in memory at a time.
+
+    Parameters
+    ----------
+    model : LinearRegression
+        Its parameters are honoured as in ``fit``; ``solver="auto"`` chooses by the same cost
+        model.
+    chunks : iterable of tuples
+        ``(X_block, y_block)`` or ``(X_block, y_block, w_block)``, every block with the same
+        number of features (and targets). The readers of this module, a list, or any
+        re-iterable; a one-shot iterator (a generator) suffices for ``solver="gram"``.
+        A ``feature_names`` attribute becomes the model's ``feature_names_in_``.
+    progress : bool or file-like, default=True
+        Draw a progress bar over the chunks of each pass on stderr (True), on the given
+        stream, or not at all (False).
+
+    Returns
+    -------
+    LinearRegression
+        ``model``, fitted: equal (up to ``tol``) to ``model.fit`` on the concatenated chunks.
+        Its statistics are kept after a Gram fit, so ``partial_fit`` can continue it.
+
+    Raises
+    ------
+    ValueError
+        For inconsistent or invalid chunks, and for ``solver="gd"`` on a one-shot iterator.
+    """
+    return _chunked.fit_chunked(model, _IteratedData(chunks, _stream(progress)))
+
+
+def _stream(progress: bool | TextIO) -> TextIO | None:
+    if progress is True:
+        return sys.stderr
+    if progress is False:
+        return None
+    return progress
+
+
+def score_chunks(
+    model: LinearRegression,
+    chunks: Iterable[Chunk],
+    *,
+    progress: bool | TextIO = True,
+) -> float:
+    """Return the coefficient of determination R² of a fitted model on chunks, in one pass.
+
+    Equal to ``model.score(X, y, sample_weight)`` on the concatenated chunks (R² averaged
+    uniformly over targets, as scikit-learn does), without holding them.
+
+    Parameters
+    ----------
+    model : LinearRegression
+        A fitted model.
+    chunks : iterable of tuples
+        ``(X_block, y_block)`` or ``(X_block, y_block, w_block)``, as for :func:`fit_chunks`.
+    progress : bool or file-like, default=True
+        Progress bar on stderr, on a given stream, or none.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If the chunks do not have the model's number of features, or are invalid.
+    """
+    check_is_fitted(model)
+    data = _IteratedData(chunks, _stream(progress))
+    if data.n_features != model.n_features_in_:
+        raise ValueError(
+            f"the chunks have {data.n_features} features, the model expects {model.n_features_in_}"
+        )
+    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+    k = coef.shape[0]
+    if data.n_targets != k:
+        raise ValueError(f"the chunks have {data.n_targets} targets, the model predicts {k}")
+    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (k,)).copy()
+    sum_w, mean, m2, residual = 0.0, np.zeros(k), np.zeros(k), np.zeros(k)
+    for X, Y, sw in data._blocks("score"):
+        if X.shape[0] == 0:
+            continue
+        w = np.ones(X.shape[0]) if sw.shape[0] == 0 else sw
+        pred = np.empty((X.shape[0], k))
+        launch(_kernels.predict_into, X, coef, intercept, pred, _kernels.N_CHUNKS)
+        residual += w @ (Y - pred) ** 2
+        # Chan et al.'s pairwise update of the weighted mean and centred sum of squares of y.
+        w_b = float(w.sum())
+        if w_b == 0.0:
+            continue
+        mean_b = w @ Y / w_b
+        m2_b = w @ (Y - mean_b) ** 2
+        total = sum_w + w_b
+        delta = mean_b - mean
+        mean = mean + delta * (w_b / total)
+        m2 = m2 + m2_b + delta * delta * (sum_w * w_b / total)
+        sum_w = total
+    scores = np.where(
+        m2 > 0, 1.0 - residual / np.where(m2 > 0, m2, 1.0), np.where(residual == 0, 1.0, 0.0)
+    )
+    return float(scores.mean())
+
+
+def fit_file(
+    path: str | os.PathLike[str],
+    target: str,
+    features: Sequence[str] | None = None,
+    *,
+    model: LinearRegression | None = None,
+    weight: str | None = None,
+    dtype: Any = np.float64,
+    progress: bool | TextIO = True,
+) -> LinearRegression:
+    """Fit a model on a Parquet (``.parquet``, ``.pq``) or CSV (``.csv``) file in chunks.
+
+    Parameters
+    ----------
+    path : str or path-like
+    target : str
+        The column to predict.
+    features : sequence of str, optional
+        Feature columns; by default all other columns (except ``weight``).
+    model : LinearRegression, optional
+        The estimator to fit (default ``LinearRegression()``).
+    weight : str, optional
+        A column of sample weights.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Storage of the feature blocks.
+    progress : bool or file-like, default=True
+        Progress bar on stderr, on a given stream, or none.
+
+    Returns
+    -------
+    LinearRegression
+        Fitted, with ``feature_names_in_`` set to the feature columns.
+
+    Raises
+    ------
+    ValueError
+        For an unknown file type or a problem with the file's contents.
+    """
+    suffix = Path(path).suffix.lower()
+    chunks: ChunkedFile
+    if suffix in (".parquet", ".pq"):
+        chunks = parquet_chunks(path, target, features, weight=weight, dtype=dtype)
+    elif suffix == ".csv":
+        chunks = csv_chunks(path, target, features, weight=weight, dtype=dtype)
+    else:
+        raise ValueError(f"{path}: expected a .parquet, .pq or .csv file, got {suffix!r}")
+    return fit_chunks(LinearRegression() if model is None else model, chunks, progress=progress)
