@@ -22,6 +22,10 @@ from sklearn.exceptions import ConvergenceWarning
 USER_ERRORS = (ValueError, TypeError, OSError, FloatingPointError)
 
 
+#: CSV and Parquet files from this size on are read in chunks by ``fit``.
+_CHUNKED_FROM_BYTES = 2**30
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the process exit status.
 
@@ -138,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--no-accelerate", dest="accelerate", action="store_false")
     fit.add_argument("--no-standardize", dest="standardize", action="store_false")
     fit.add_argument("--verbose", type=int, default=0, help="print the objective every N its")
+    fit.add_argument(
+        "--chunked",
+        action="store_true",
+        help="read a CSV/Parquet file in chunks, in bounded memory (automatic from 1 GiB)",
+    )
     fit.set_defaults(func=_fit)
 
     predict = sub.add_parser(
@@ -227,17 +236,35 @@ def _require(module: str, option: str) -> None:
         ) from None
 
 
-def _fit(args: argparse.Namespace) -> int:
-    from . import LinearRegression, io, save_model
+def _chunked_file(args: argparse.Namespace) -> bool:
+    """Whether to read the file in chunks: asked for, or a CSV/Parquet file of 1 GiB or more."""
+    suffix = Path(args.file).suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        if args.chunked:
+            raise ValueError(f"{args.file}: --chunked reads .csv and .parquet files only")
+        return False
+    path = Path(args.file)
+    return args.chunked or (path.is_file() and path.stat().st_size >= _CHUNKED_FROM_BYTES)
 
-    table = io.read_table(args.file)
-    features = args.features or [n for n in table.names if n != args.target]
+
+def _fit(args: argparse.Namespace) -> int:
+    from . import LinearRegression, io, io_chunks, save_model
+
+    chunked = _chunked_file(args)
+    if chunked:
+        suffix = Path(args.file).suffix.lower()
+        reader = io_chunks.csv_chunks if suffix == ".csv" else io_chunks.parquet_chunks
+        chunks = reader(args.file, args.target, args.features, dtype=args.dtype)
+        features = list(chunks.feature_names)
+        n_rows = chunks.n_rows
+    else:
+        table = io.read_table(args.file)
+        features = args.features or [n for n in table.names if n != args.target]
+        n_rows = table.n_rows
     if args.target in features:
         raise ValueError(f"the target column {args.target!r} is also among the features")
     if not features:
         raise ValueError(f"{args.file}: no feature columns besides the target {args.target!r}")
-    y = io.select_columns(table, [args.target])[:, 0]
-    X = io.select_columns(table, features).astype(args.dtype, copy=False)
     model = LinearRegression(
         fit_intercept=args.fit_intercept,
         alpha=args.alpha,
@@ -252,21 +279,32 @@ def _fit(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         t0 = time.perf_counter()
-        model.fit(X, y)
+        if chunked:
+            io_chunks.fit_chunks(model, chunks)
+        else:
+            y = io.select_columns(table, [args.target])[:, 0]
+            X = io.select_columns(table, features).astype(args.dtype, copy=False)
+            model.fit(X, y)
         seconds = time.perf_counter() - t0
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):
             print(f"fastlinreg fit: warning: {w.message}", file=sys.stderr)
         else:
             warnings.warn(w.message, stacklevel=1)
-    r2 = float(model.score(X, y))
-    if not table.positional:
+    if chunked:
+        r2 = io_chunks.score_chunks(model, chunks)
+        if n_rows is None and model._stats is not None:
+            n_rows = model._stats.n_samples
+    else:
+        r2 = float(model.score(X, y))
+    if chunked or not table.positional:
         # The columns were chosen by name, so the model keeps the names, as scikit-learn does
         # for a DataFrame; ``predict`` then matches columns by name.
         model.feature_names_in_ = np.asarray(features, dtype=object)
     status = "converged" if model.converged_ else "not converged"
     print(
-        f"read {args.file}: {table.n_rows} rows, {len(features)} features, target {args.target!r}"
+        f"read {args.file}: {n_rows if n_rows is not None else 'all'} rows, {len(features)} "
+        f"features, target {args.target!r}"
     )
     print(
         f"fit: solver {model.solver_}, {model.n_iter_} iterations ({model.n_passes_} passes over "
@@ -278,7 +316,7 @@ def _fit(args: argparse.Namespace) -> int:
             "source": Path(args.file).name,
             "target": args.target,
             "features": features,
-            "n_samples": table.n_rows,
+            "n_samples": n_rows,
             "fit_seconds": seconds,
             "r2": r2,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -244,3 +244,26 @@ def test_bench_rejects_bad_sizes(capsys):
         main(["bench", "--n-samples", "0"])
     assert exc.value.code == 2
     assert "must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_chunked_fit_equals_the_in_memory_fit(tmp_path, capsys, dataset, suffix):
+    X, y = dataset
+    data = _write(tmp_path / f"train{suffix}", X, y)
+    paths = {}
+    for mode in ("whole", "chunked"):
+        paths[mode] = tmp_path / f"{mode}.json"
+        extra = ["--chunked"] if mode == "chunked" else []
+        assert main(["fit", str(data), "--target", "y-target", "-o", str(paths[mode]), *extra]) == 0
+    out = capsys.readouterr().out
+    assert "300 rows" in out
+    whole, chunked = (load_model(paths[m]) for m in ("whole", "chunked"))
+    np.testing.assert_allclose(chunked.coef_, whole.coef_, rtol=1e-10)
+    assert list(chunked.feature_names_in_) == list(whole.feature_names_in_)
+
+
+def test_chunked_refuses_other_formats(tmp_path, capsys, dataset):
+    X, y = dataset
+    data = _write(tmp_path / "train.npy", X, y)
+    assert main(["fit", str(data), "--target", "3", "--chunked"]) == 2
+    assert "--chunked reads .csv and .parquet files only" in capsys.readouterr().err
