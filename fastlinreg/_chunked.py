@@ -21,9 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from sklearn.utils.validation import _assert_all_finite, check_array
 
-from . import _kernels
 from ._cost import choose_solver
-from ._runtime import launch
 from ._solvers import Reparametrization, SummedObjective
 from ._stats import ColumnMoments, SufficientStats, compute_moments, compute_stats
 
@@ -66,7 +64,7 @@ class ChunkedData(Protocol):
         ...
 
     def pass_sums(self, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
-        """One pass: the added :func:`block_pass` sums of every block."""
+        """One pass: the added :func:`~fastlinreg._solvers.fused_pass_sums` of every block."""
         ...
 
     def streaming(self) -> AbstractContextManager[None]:
@@ -138,37 +136,6 @@ def block_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Co
         np.concatenate([x.m2, y.m2]),
         np.concatenate([x.sumsq, y.sumsq]),
         x.n_samples,
-    )
-
-
-def block_pass(
-    X: np.ndarray,
-    Y: np.ndarray,
-    sample_weight: np.ndarray,
-    coef: np.ndarray,
-    intercept: np.ndarray,
-    with_y: bool,
-) -> Sums:
-    """Run the fused pass over one block: unnormalised gradient, intercept and loss sums.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, d), float32 or float64
-    Y : ndarray of shape (n, k), float32 or float64
-    sample_weight : ndarray of shape (n,) or (0,), float64
-    coef : ndarray of shape (k, d), float64
-    intercept : ndarray of shape (k,), float64
-    with_y : bool
-        False takes ``Y`` as zero (the Hessian-vector product).
-
-    Returns
-    -------
-    tuple of ndarray
-        ``sum_i w_i r_i x_i`` (k, d), ``sum_i w_i r_i`` (k,) and ``sum_i w_i r_i**2`` (k,).
-    """
-    targets = Y if with_y else np.empty((0, coef.shape[0]), dtype=Y.dtype)
-    return launch(
-        _kernels.fused_pass_for(X), X, targets, coef, intercept, sample_weight, _kernels.N_CHUNKS
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -24,7 +25,8 @@ from ._solvers import (
     Objective,
     Reparametrization,
     SolverResult,
-    StreamingObjective,
+    SummedObjective,
+    fused_pass_sums,
     gradient_descent,
 )
 from ._stats import SufficientStats, compute_stats
@@ -388,8 +390,11 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             reparam = self._reparametrization(mean, m2, sumsq, sum_w, n, center=True)
         else:
             reparam = Reparametrization(np.zeros(d), np.ones(d), bool(self.fit_intercept))
-        objective = StreamingObjective(
-            X=X, Y=Y, sample_weight=sw, sum_weight=sum_w, alpha=float(self.alpha), reparam=reparam
+        objective = SummedObjective(
+            pass_sums=functools.partial(fused_pass_sums, X, Y, sw),
+            sum_weight=sum_w,
+            alpha=float(self.alpha),
+            reparam=reparam,
         )
         try:
             weights = sw if sw.shape[0] else None

@@ -111,61 +111,59 @@ def _from_pass_sums(sums, coef, sum_weight, alpha, reparam):
     return value, g_c, g_b
 
 
-@dataclass
-class StreamingObjective:
-    """Least squares evaluated by one fused pass over ``X`` per call.
+def fused_pass_sums(
+    X: np.ndarray,
+    Y: np.ndarray,
+    sample_weight: np.ndarray,
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    with_y: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the fused pass over one array (or block): unnormalised gradient, intercept and loss sums.
 
     Parameters
     ----------
     X : ndarray of shape (n, d), float32 or float64
     Y : ndarray of shape (n, k), float32 or float64
     sample_weight : ndarray of shape (n,) or (0,), float64
-    sum_weight : float
-    alpha : float
-    reparam : Reparametrization
-    n_chunks : int
+    coef : ndarray of shape (k, d), float64
+    intercept : ndarray of shape (k,), float64
+    with_y : bool
+        False takes ``Y`` as zero (the Hessian-vector product).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``sum_i w_i r_i x_i`` (k, d), ``sum_i w_i r_i`` (k,) and ``sum_i w_i r_i**2`` (k,).
     """
-
-    X: np.ndarray
-    Y: np.ndarray
-    sample_weight: np.ndarray
-    sum_weight: float
-    alpha: float
-    reparam: Reparametrization
-    n_chunks: int = _kernels.N_CHUNKS
-    n_passes: int = field(default=0, init=False)
-
-    def _evaluate(self, c: np.ndarray, b: np.ndarray, Y: np.ndarray):
-        coef, intercept = self.reparam.to_model(c, b)
-        sums = launch(
-            _kernels.fused_pass_for(self.X),
-            self.X,
-            Y,
-            coef,
-            intercept,
-            self.sample_weight,
-            self.n_chunks,
-        )
-        self.n_passes += 1
-        return _from_pass_sums(sums, coef, self.sum_weight, self.alpha, self.reparam)
-
-    def value_and_grad(self, c, b):
-        """Return the objective and its gradient at ``(c, b)`` (one pass over ``X``)."""
-        return self._evaluate(c, b, self.Y)
-
-    def hessian_vector(self, c, b):
-        """Return ``H @ (c, b)``: the gradient of the same objective with ``y = 0``."""
-        empty = np.empty((0, c.shape[0]), dtype=self.Y.dtype)
-        _, g_c, g_b = self._evaluate(c, b, empty)
-        return g_c, g_b
+    targets = Y if with_y else np.empty((0, coef.shape[0]), dtype=Y.dtype)
+    return launch(
+        _kernels.fused_pass_for(X), X, targets, coef, intercept, sample_weight, _kernels.N_CHUNKS
+    )
 
 
 #: ``pass_sums(coef, intercept, with_y)``: the sums of one fused pass over data held elsewhere.
 PassSums = Callable[[np.ndarray, np.ndarray, bool], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
+class _QuadraticObjective:
+    """Shared ``Objective`` methods for a least-squares objective evaluated with or without y."""
+
+    def _evaluate(self, c: np.ndarray, b: np.ndarray, with_y: bool):
+        raise NotImplementedError
+
+    def value_and_grad(self, c, b):
+        """Return the objective and its gradient at ``(c, b)``."""
+        return self._evaluate(c, b, True)
+
+    def hessian_vector(self, c, b):
+        """Return ``H @ (c, b)``: the gradient of the same objective with ``y = 0``."""
+        _, g_c, g_b = self._evaluate(c, b, False)
+        return g_c, g_b
+
+
 @dataclass
-class SummedObjective:
+class SummedObjective(_QuadraticObjective):
     """Least squares whose fused-pass sums come from a callable: one call, one pass over the data.
 
     This is :class:`StreamingObjective` for data that is not one array: the chunks of a file read
@@ -178,7 +176,7 @@ class SummedObjective:
         shape (k,) in original units returns ``(grad, grad_intercept, loss)``: the sums
         ``sum_i w_i r_i x_i``, ``sum_i w_i r_i`` and ``sum_i w_i r_i**2`` over all rows, with
         ``r = X @ coef.T + intercept - Y`` (``Y`` taken as zero when ``with_y`` is false), as
-        :func:`fastlinreg._kernels.fused_pass_rows` returns them for one array.
+        :func:`fused_pass_sums` returns them for one array.
     sum_weight : float
     alpha : float
     reparam : Reparametrization
@@ -196,18 +194,9 @@ class SummedObjective:
         self.n_passes += 1
         return _from_pass_sums(sums, coef, self.sum_weight, self.alpha, self.reparam)
 
-    def value_and_grad(self, c, b):
-        """Return the objective and its gradient at ``(c, b)`` (one pass over the data)."""
-        return self._evaluate(c, b, True)
-
-    def hessian_vector(self, c, b):
-        """Return ``H @ (c, b)``: the gradient of the same objective with ``y = 0``."""
-        _, g_c, g_b = self._evaluate(c, b, False)
-        return g_c, g_b
-
 
 @dataclass
-class GramObjective:
+class GramObjective(_QuadraticObjective):
     """Least squares evaluated from sufficient statistics: O(k d^2) per call, independent of n.
 
     With an intercept the problem is solved in centred coordinates (``reparam.mean`` must be
@@ -247,15 +236,6 @@ class GramObjective:
         g_b = db if self.reparam.fit_intercept else np.zeros_like(b)
         value = 0.5 * inv_w * quad + 0.5 * float(np.vdot(g_b, g_b))
         return value, g_coef * self.reparam.inv_scale, g_b
-
-    def value_and_grad(self, c, b):
-        """Return the objective and its gradient at ``(c, b)``."""
-        return self._evaluate(c, b, True)
-
-    def hessian_vector(self, c, b):
-        """Return ``H @ (c, b)``."""
-        _, g_c, g_b = self._evaluate(c, b, False)
-        return g_c, g_b
 
 
 @dataclass

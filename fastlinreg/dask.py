@@ -64,6 +64,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from . import _chunked, _kernels
 from ._chunked import Sums
 from ._runtime import launch
+from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def _block_moments(block: Block) -> ColumnMoments:
 
 def _block_pass(block: Block, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
     with _KERNEL_LOCK:
-        return _chunked.block_pass(*block, coef, intercept, with_y)
+        return fused_pass_sums(*block, coef, intercept, with_y)
 
 
 def _tree_reduce(parts: Sequence[Delayed], combine: Callable[..., Any]) -> Delayed:

@@ -49,6 +49,7 @@ from . import _chunked, _kernels
 from ._chunked import Sums
 from ._estimator import LinearRegression
 from ._runtime import launch
+from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats
 
 __all__ = [
@@ -512,7 +513,7 @@ class _IteratedData:
         k, d = coef.shape
         total: Sums = (np.zeros((k, d)), np.zeros(k), np.zeros(k))
         for X, Y, sw in self._blocks(f"pass {self._passes}"):
-            total = _chunked.add_sums(total, _chunked.block_pass(X, Y, sw, coef, intercept, with_y))
+            total = _chunked.add_sums(total, fused_pass_sums(X, Y, sw, coef, intercept, with_y))
         return total
 
     @contextmanager

@@ -87,7 +87,8 @@ def main() -> None:
     import dask.array as da
     from distributed import Client, LocalCluster, get_task_stream, wait
 
-    from fastlinreg import LinearRegression, _chunked, _stats
+    from fastlinreg import LinearRegression, _stats
+    from fastlinreg._solvers import fused_pass_sums
 
     n, d = args.n_samples, args.n_features
     rows = max(1, int(args.chunk_mb * 1e6 / (8 * d)))
@@ -131,7 +132,7 @@ def main() -> None:
 
         block = (np.zeros((rows, d)), np.zeros((rows, 1)), np.empty(0))
         stats_bytes = len(pickle.dumps(_stats.compute_stats(*block)))
-        sums = _chunked.block_pass(*block, np.zeros((1, d)), np.zeros(1), True)
+        sums = fused_pass_sums(*block, np.zeros((1, d)), np.zeros(1), True)
         sums_bytes = len(pickle.dumps(sums))
         coef_bytes = len(pickle.dumps((np.zeros((1, d)), np.zeros(1))))
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from functools import partial
 
 import numpy as np
 import pytest
@@ -16,7 +17,8 @@ from fastlinreg import DivergenceError, LinearRegression, kernels
 from fastlinreg._solvers import (
     GramObjective,
     Reparametrization,
-    StreamingObjective,
+    SummedObjective,
+    fused_pass_sums,
     gradient_descent,
 )
 from fastlinreg._stats import compute_stats
@@ -29,7 +31,7 @@ def test_nan_past_validation_still_stops_the_streaming_solver(standardize):
     X[123, 2] = np.nan
     Y = rng.normal(size=(500, 1))
     reparam = Reparametrization(np.zeros(4), np.ones(4), True)
-    objective = StreamingObjective(X, Y, np.empty(0), 500.0, 0.0, reparam)
+    objective = SummedObjective(partial(fused_pass_sums, X, Y, np.empty(0)), 500.0, 0.0, reparam)
     step = None if standardize else 0.1
     with pytest.raises(DivergenceError, match="non-finite"):
         gradient_descent(
