@@ -72,7 +72,8 @@ class ChunkedData(Protocol):
         ...
 
 
-def _raise_non_finite(X: np.ndarray, Y: np.ndarray | None = None) -> None:
+def raise_non_finite(X: np.ndarray, Y: np.ndarray | None = None) -> None:
+    """Name the problem when a pass over the data produced non-finite sums."""
     _assert_all_finite(X, input_name="X")
     if Y is not None:
         _assert_all_finite(Y, input_name="y")
@@ -101,7 +102,7 @@ def block_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Suff
     """
     stats = compute_stats(X, Y, sample_weight)
     if not stats.is_finite():
-        _raise_non_finite(X, Y)
+        raise_non_finite(X, Y)
     return stats
 
 
@@ -129,7 +130,7 @@ def block_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Co
     """
     x, y = compute_moments(X, sample_weight), compute_moments(Y, sample_weight)
     if not (x.is_finite() and y.is_finite()):
-        _raise_non_finite(X, Y)
+        raise_non_finite(X, Y)
     return ColumnMoments(
         x.sum_w,
         np.concatenate([x.mean, y.mean]),

@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _kernels
+from ._chunked import block_stats, raise_non_finite
 from ._cost import choose_solver
 from ._runtime import launch
 from ._solvers import (
@@ -29,7 +30,7 @@ from ._solvers import (
     fused_pass_sums,
     gradient_descent,
 )
-from ._stats import SufficientStats, compute_stats
+from ._stats import SufficientStats
 
 _SOLVERS = ("auto", "gd", "gram")
 
@@ -38,14 +39,6 @@ def _is_constant(var: np.ndarray, mean: np.ndarray, n_samples: int) -> np.ndarra
     """Flag columns whose variance is within rounding of zero (scikit-learn's criterion)."""
     eps = np.finfo(np.float64).eps
     return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
-
-
-def _raise_non_finite(X) -> None:
-    """Name the problem when a pass over X produced non-finite sums."""
-    _assert_all_finite(X, input_name="X")
-    raise ValueError(
-        "X has values too large for float64 arithmetic (their squares overflow); rescale X"
-    )
 
 
 def _float_dtypes(X):
@@ -264,7 +257,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             solver = choose_solver(n, d, X.dtype.itemsize)
         start = self._warm_start_model(d, Y.shape[1])
         if solver == "gram":
-            stats = self._checked_stats(X, Y, sw)
+            stats = block_stats(X, Y, sw)
             result, reparam = self._solve_gram(stats, start)
             self._stats: SufficientStats | None = stats
             passes = 1
@@ -306,7 +299,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"y has {Y.shape[1]} targets, but earlier batches had {self._stats.cxy.shape[1]}"
             )
-        batch = self._checked_stats(X, Y, sw)
+        batch = block_stats(X, Y, sw)
         stats = batch if first or self._stats is None else self._stats.merge(batch)
         if stats.sum_w <= 0.0:
             raise ValueError("sample_weight must not be all zero")
@@ -386,7 +379,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             sum_w, mean, m2, sumsq = launch(_kernels.column_moments, X, sw, _kernels.N_CHUNKS)
             passes = 1
             if not all(np.all(np.isfinite(a)) for a in (mean, m2, sumsq)):
-                _raise_non_finite(X)
+                raise_non_finite(X)
             reparam = self._reparametrization(mean, m2, sumsq, sum_w, n, center=True)
         else:
             reparam = Reparametrization(np.zeros(d), np.ones(d), bool(self.fit_intercept))
@@ -405,12 +398,6 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             _assert_all_finite(X, input_name="X")
             raise
         return result, reparam, passes + objective.n_passes
-
-    def _checked_stats(self, X, Y, sw) -> SufficientStats:
-        stats = compute_stats(X, Y, sw)
-        if not stats.is_finite():
-            _raise_non_finite(X)
-        return stats
 
     def _solve_gram(self, stats: SufficientStats, start):
         d, k = stats.cxy.shape

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import assert_coef_close
 
-from fastlinreg import LinearRegression, _estimator
+from fastlinreg import LinearRegression, _chunked
 
 pd = pytest.importorskip("pandas")
 pl = pytest.importorskip("polars")
@@ -141,9 +141,9 @@ def test_single_dtype_pandas_frame_is_not_copied(problem, monkeypatch):
     X, y = problem
     frame = pd.DataFrame(X, columns=NAMES)
     seen = []
-    compute_stats = _estimator.compute_stats
+    compute_stats = _chunked.compute_stats
     monkeypatch.setattr(
-        _estimator, "compute_stats", lambda X, *a: seen.append(X) or compute_stats(X, *a)
+        _chunked, "compute_stats", lambda X, *a: seen.append(X) or compute_stats(X, *a)
     )
     LinearRegression(solver="gram").fit(frame, y)
     assert np.shares_memory(seen[0], frame.to_numpy())
