@@ -122,7 +122,9 @@ def ensure_runtime() -> dict[str, Any]:
 def _serial_twin(kernel):
     twin = _serial_twins.get(kernel)
     if twin is None:
-        options = {**kernel.targetoptions, "parallel": False}
+        # A compiled dispatcher's options include "nopython", which njit warns about.
+        options = {k: v for k, v in kernel.targetoptions.items() if k != "nopython"}
+        options["parallel"] = False
         twin = _serial_twins[kernel] = numba.njit(**options)(kernel.py_func)
     return twin
 
@@ -165,10 +167,10 @@ def show_config() -> dict[str, Any]:
     import numpy
     import sklearn
 
-    from . import __version__, _kernels
+    from . import __version__, _fused
 
     layer = _active_layer()
-    cache = getattr(_kernels.fused_pass_rows, "_cache", None)
+    cache = getattr(_fused.fused_pass_rows, "_cache", None)
     return {
         "threading_layer_requested": str(_config("THREADING_LAYER")),
         "threading_layer_active": layer,

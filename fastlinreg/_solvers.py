@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import _kernels
+from . import _fused, _kernels
 from ._runtime import launch
 from ._stats import SufficientStats
 
@@ -138,7 +138,7 @@ def fused_pass_sums(
     """
     targets = Y if with_y else np.empty((0, coef.shape[0]), dtype=Y.dtype)
     return launch(
-        _kernels.fused_pass_for(X), X, targets, coef, intercept, sample_weight, _kernels.N_CHUNKS
+        _fused.fused_pass_for(X), X, targets, coef, intercept, sample_weight, _kernels.N_CHUNKS
     )
 
 

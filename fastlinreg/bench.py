@@ -45,7 +45,7 @@ from sklearn.linear_model import LinearRegression as SklearnLinearRegression
 from sklearn.linear_model import Ridge, SGDRegressor
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from . import _kernels
+from . import _fused, _kernels
 from ._estimator import LinearRegression
 from ._runtime import launch
 from .reference import NumpyLinearRegression
@@ -225,7 +225,7 @@ def _fastlinreg(solver: str) -> Callable[[np.ndarray, np.ndarray], Outcome]:
 
 def _fused_pass(X, y):
     coef = np.zeros((1, X.shape[1]))
-    kernel = _kernels.fused_pass_for(X)
+    kernel = _fused.fused_pass_for(X)
     launch(kernel, X, y[:, None], coef, np.zeros(1), np.empty(0), _kernels.N_CHUNKS)
     return Outcome(None, passes=1)
 
@@ -805,7 +805,7 @@ def _threading_layer() -> str:
 
 def _compile_counts() -> tuple[int, int]:
     hits = misses = 0
-    for obj in (*vars(_kernels).values(), _read_probe):
+    for obj in (*vars(_kernels).values(), *_fused.KERNELS, _read_probe):
         stats = getattr(obj, "stats", None)
         if stats is not None and hasattr(stats, "cache_hits"):
             hits += sum(stats.cache_hits.values())

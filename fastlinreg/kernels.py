@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels
+from . import _fused, _kernels
 from ._runtime import launch
 from ._stats import SufficientStats, compute_stats
 
@@ -100,7 +100,7 @@ def residual_gradient(X, y, coef, intercept, sample_weight=None):
     sum_w = float(n) if sw.shape[0] == 0 else float(sw.sum())
     if n == 0:
         raise ValueError("X has no rows")
-    g, gb, lo = launch(_kernels.fused_pass_for(X), X, Y, coef2, intercept1, sw, _kernels.N_CHUNKS)
+    g, gb, lo = launch(_fused.fused_pass_for(X), X, Y, coef2, intercept1, sw, _kernels.N_CHUNKS)
     g /= sum_w
     gb /= sum_w
     lo /= 2.0 * sum_w

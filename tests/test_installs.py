@@ -90,7 +90,7 @@ def test_numba_cache_dir_is_respected(tmp_path):
     cache = tmp_path / "cache"
     _ok(_run(root, NUMBA_CACHE_DIR=str(cache)))
     cached = {p.name.split("-")[0] for p in cache.rglob("*.nbi")}
-    assert {"_kernels.fused_pass_rows", "_kernels.gram_chunk"} <= cached
+    assert {"_fused._fused_pass_kernel.locals.fused_pass", "_kernels.gram_chunk"} <= cached
     assert not list((root / "fastlinreg").rglob("*.nbi"))
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import numpy_residual_gradient, tolerance
 
-from fastlinreg import _kernels, kernels
+from fastlinreg import _fused, _kernels, kernels
 
 SHAPES = [(1, 1), (1, 4), (5, 3), (63, 2), (200, 1), (257, 7), (1000, 13), (3001, 31)]
 
@@ -64,7 +64,7 @@ def test_fewer_rows_than_chunks_and_custom_chunks(rng):
     X, y, coef, intercept, _ = _data(rng, 3, 5, np.float64)
     want = numpy_residual_gradient(X, y, coef, intercept)
     for n_chunks in (1, 2, 3, 7, 64, 200):
-        g, gb, lo = _kernels.fused_pass_rows(
+        g, gb, lo = _fused.fused_pass_rows(
             X, y[:, None], coef[None], np.array([intercept]), np.empty(0), n_chunks
         )
         np.testing.assert_allclose(g[0] / 3, want[0], rtol=1e-12)
@@ -75,8 +75,8 @@ def test_fewer_rows_than_chunks_and_custom_chunks(rng):
 def test_zero_targets_array_means_y_is_zero(rng):
     X, _, coef, intercept, _ = _data(rng, 40, 4, np.float64)
     args = (coef[None], np.array([intercept]), np.empty(0), _kernels.N_CHUNKS)
-    with_zero = _kernels.fused_pass_rows(X, np.zeros((40, 1)), *args)
-    empty = _kernels.fused_pass_rows(X, np.empty((0, 1)), *args)
+    with_zero = _fused.fused_pass_rows(X, np.zeros((40, 1)), *args)
+    empty = _fused.fused_pass_rows(X, np.empty((0, 1)), *args)
     for a, b in zip(with_zero, empty, strict=True):
         np.testing.assert_array_equal(a, b)
 

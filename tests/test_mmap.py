@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import assert_coef_close
 
-from fastlinreg import LinearRegression, _chunked, _kernels
+from fastlinreg import LinearRegression, _chunked, _fused, _kernels
 
 
 @pytest.fixture
@@ -32,9 +32,9 @@ def spy(monkeypatch):
 
         return wrapper
 
-    fused_pass_for = _kernels.fused_pass_for
+    fused_pass_for = _fused.fused_pass_for
     monkeypatch.setattr(_kernels, "column_moments", record(_kernels.column_moments))
-    monkeypatch.setattr(_kernels, "fused_pass_for", lambda X: record(fused_pass_for(X)))
+    monkeypatch.setattr(_fused, "fused_pass_for", lambda X: record(fused_pass_for(X)))
     monkeypatch.setattr(_chunked, "compute_stats", record(_chunked.compute_stats))
     return seen
 
