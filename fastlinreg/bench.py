@@ -23,6 +23,7 @@ per iteration; where its thousand iterations would end is computed from the same
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime
 import json
@@ -31,7 +32,7 @@ import platform
 import statistics
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,16 +52,31 @@ from ._runtime import launch
 from .reference import NumpyLinearRegression
 
 __all__ = [
+    "ALREADY_COMPILED",
+    "CACHE_LOADED",
+    "COMPILED",
     "SOLVERS",
     "BenchResult",
     "Candidate",
     "Config",
     "Outcome",
+    "Progress",
     "Row",
     "candidates",
+    "compile_counts",
+    "compile_source",
     "default_threads",
+    "finite_or_none",
+    "format_number",
+    "fused_pass",
+    "machine_info",
     "make_data",
+    "markdown_table",
+    "pinned_threads",
+    "probe_seconds",
     "run",
+    "text_table",
+    "write_json",
 ]
 
 #: fastlinreg solvers benchmarked, in this order. A solver this version does not know is
@@ -223,10 +239,40 @@ def _fastlinreg(solver: str) -> Callable[[np.ndarray, np.ndarray], Outcome]:
     return call
 
 
-def _fused_pass(X, y):
-    coef = np.zeros((1, X.shape[1]))
+def fused_pass(
+    X: np.ndarray,
+    y: np.ndarray,
+    coef: np.ndarray | None = None,
+    intercept: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run fastlinreg's fused pass once over ``X`` and ``y``, as a gradient-descent step does.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+    y : ndarray of shape (n,), same dtype as ``X``
+    coef : ndarray of shape (1, d), float64, optional
+        Defaults to zeros.
+    intercept : ndarray of shape (1,), float64, optional
+        Defaults to zero.
+
+    Returns
+    -------
+    grad : ndarray of shape (1, d)
+        ``sum_i r_i x_i`` with ``r = X @ coef.T + intercept - y``.
+    grad_intercept, loss : ndarray of shape (1,)
+        ``sum_i r_i`` and ``sum_i r_i**2``.
+    """
+    if coef is None:
+        coef = np.zeros((1, X.shape[1]))
+    if intercept is None:
+        intercept = np.zeros(1)
     kernel = _fused.fused_pass_for(X)
-    launch(kernel, X, y[:, None], coef, np.zeros(1), np.empty(0), _kernels.N_CHUNKS)
+    return launch(kernel, X, y[:, None], coef, intercept, np.empty(0), _kernels.N_CHUNKS)
+
+
+def _fused_pass(X, y):
+    fused_pass(X, y)
     return Outcome(None, passes=1)
 
 
@@ -463,10 +509,27 @@ def _read_probe(flat, n_chunks):
     return parts.sum()
 
 
-def _probe_seconds(X: np.ndarray) -> float:
+def probe_seconds(X: np.ndarray, repeats: int = _PROBE_REPEATS) -> float:
+    """Time the read-bandwidth probe: a parallel Numba sum over every element of ``X``.
+
+    The pass only reads memory, so ``X.nbytes / seconds`` is the read bandwidth this process
+    gets from this array with Numba's current thread count.
+
+    Parameters
+    ----------
+    X : ndarray
+        Read in place when contiguous (otherwise a contiguous copy is summed).
+    repeats : int, default=5
+        Sums timed; the fastest is returned.
+
+    Returns
+    -------
+    float
+        Seconds of the fastest sum.
+    """
     flat = np.ascontiguousarray(X).reshape(-1)
     best = np.inf
-    for _ in range(_PROBE_REPEATS):
+    for _ in range(repeats):
         t0 = time.perf_counter()
         launch(_read_probe, flat, _kernels.N_CHUNKS)
         best = min(best, time.perf_counter() - t0)
@@ -585,8 +648,7 @@ class BenchResult:
 
     def write_json(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_dict` as JSON (non-finite numbers become null)."""
-        text = json.dumps(_finite_or_none(self.to_dict()), indent=1, allow_nan=False)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+        write_json(self.to_dict(), path)
 
     def header_lines(self) -> list[str]:
         """Describe the data, the machine, the threads, the compile cost and the probe."""
@@ -651,14 +713,16 @@ class BenchResult:
                 [
                     r.label + (f" ({r.note})" if r.note else ""),
                     r.dtype,
-                    _fmt(r.seconds, ".4f"),
-                    _fmt(r.vs_sklearn, ".2f") + ("x" if r.vs_sklearn else ""),
-                    _fmt(r.r2, ".6f"),
-                    _fmt(r.max_coef_error, ".1e"),
-                    _fmt(r.passes, "g"),
-                    _fmt(r.gb_per_s, ".1f"),
-                    _fmt(r.percent_of_probe, ".0f"),
-                    _fmt(None if r.peak_extra_bytes is None else r.peak_extra_bytes / 1e6, ".0f"),
+                    format_number(r.seconds, ".4f"),
+                    format_number(r.vs_sklearn, ".2f") + ("x" if r.vs_sklearn else ""),
+                    format_number(r.r2, ".6f"),
+                    format_number(r.max_coef_error, ".1e"),
+                    format_number(r.passes, "g"),
+                    format_number(r.gb_per_s, ".1f"),
+                    format_number(r.percent_of_probe, ".0f"),
+                    format_number(
+                        None if r.peak_extra_bytes is None else r.peak_extra_bytes / 1e6, ".0f"
+                    ),
                 ]
             )
         return headers, body
@@ -668,7 +732,7 @@ class BenchResult:
         out = [*self.header_lines(), ""]
         for kind, title in _SECTIONS:
             headers, body = self._table(kind)
-            out += [title, *_text_table(headers, body), ""]
+            out += [title, *text_table(headers, body), ""]
         return "\n".join(out + self.footer_lines())
 
     def format_markdown(self) -> str:
@@ -676,7 +740,7 @@ class BenchResult:
         out = [f"- {line}" for line in self.header_lines()] + [""]
         for kind, title in _SECTIONS:
             headers, body = self._table(kind)
-            out += [f"**{title}**", "", *_markdown_table(headers, body), ""]
+            out += [f"**{title}**", "", *markdown_table(headers, body), ""]
         return "\n".join(out + [f"- {line}" for line in self.footer_lines()])
 
     def plot(self, path: str | os.PathLike[str]) -> None:
@@ -717,11 +781,37 @@ _SECTIONS = (
 )
 
 
-def _fmt(value, spec: str) -> str:
+def format_number(value: float | None, spec: str) -> str:
+    """Format a number for a table: ``spec`` as in :func:`format`, a dash for None or non-finite.
+
+    Parameters
+    ----------
+    value : float or None
+    spec : str
+
+    Returns
+    -------
+    str
+    """
     return "—" if value is None or not np.isfinite(value) else format(value, spec)
 
 
-def _text_table(headers: list[str], body: list[list[str]]) -> list[str]:
+def text_table(headers: list[str], body: list[list[str]]) -> list[str]:
+    """Lay rows out as fixed-width text: two left-aligned label columns, the rest right-aligned.
+
+    A row whose third cell starts with ``"unavailable"`` is printed as its labels and that cell.
+
+    Parameters
+    ----------
+    headers : list of str
+    body : list of list of str
+        One list of cells per row, as many as ``headers``.
+
+    Returns
+    -------
+    list of str
+        The header line, then one line per row.
+    """
     full = [r for r in body if not r[2].startswith("unavailable")]
     widths = [
         max(len(h), *(len(r[i]) for r in full)) if full else len(h) for i, h in enumerate(headers)
@@ -745,7 +835,19 @@ def _text_table(headers: list[str], body: list[list[str]]) -> list[str]:
     return lines
 
 
-def _markdown_table(headers: list[str], body: list[list[str]]) -> list[str]:
+def markdown_table(headers: list[str], body: list[list[str]]) -> list[str]:
+    """Lay rows out as a Markdown table (pipes in cells escaped), aligned like :func:`text_table`.
+
+    Parameters
+    ----------
+    headers : list of str
+    body : list of list of str
+
+    Returns
+    -------
+    list of str
+    """
+
     def row(cells: list[str]) -> str:
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
@@ -753,17 +855,46 @@ def _markdown_table(headers: list[str], body: list[list[str]]) -> list[str]:
     return [row(headers), align, *(row(r) for r in body)]
 
 
-def _finite_or_none(obj):
+def finite_or_none(obj: Any) -> Any:
+    """Return ``obj`` with every non-finite float, at any depth of dicts and lists, as None.
+
+    JSON has no NaN or infinity; None becomes ``null``.
+    """
     if isinstance(obj, float):
         return obj if np.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: _finite_or_none(v) for k, v in obj.items()}
+        return {k: finite_or_none(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_finite_or_none(v) for v in obj]
+        return [finite_or_none(v) for v in obj]
     return obj
 
 
-def _machine(threads: int) -> dict[str, Any]:
+def write_json(document: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write ``document`` as indented JSON, with non-finite numbers as ``null``.
+
+    Parameters
+    ----------
+    document : dict
+    path : str or path-like
+    """
+    text = json.dumps(finite_or_none(document), indent=1, allow_nan=False)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def machine_info(threads: int) -> dict[str, Any]:
+    """Describe the machine and the software a run used.
+
+    Parameters
+    ----------
+    threads : int
+        Threads given to Numba and BLAS.
+
+    Returns
+    -------
+    dict
+        CPU, CPU count, platform, versions, Numba's threading layer (as started so far), the
+        BLAS libraries loaded, and ``threads``.
+    """
     blas = sorted(
         {
             f"{p.get('internal_api')} {p.get('version')}"
@@ -803,7 +934,11 @@ def _threading_layer() -> str:
         return "not yet initialised"
 
 
-def _compile_counts() -> tuple[int, int]:
+def compile_counts() -> tuple[int, int]:
+    """Return Numba's on-disk cache (hits, misses) so far, over fastlinreg's kernels and the probe.
+
+    A miss is a compilation; compare two readings with :func:`compile_source`.
+    """
     hits = misses = 0
     for obj in (*vars(_kernels).values(), *_fused.KERNELS, _read_probe):
         stats = getattr(obj, "stats", None)
@@ -815,21 +950,66 @@ def _compile_counts() -> tuple[int, int]:
 
 def _first_fit(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Time the first fit in this process on a few rows: JIT compilation or cache load."""
-    hits0, misses0 = _compile_counts()
+    hits0, misses0 = compile_counts()
     t0 = time.perf_counter()
     LinearRegression().fit(X[:64], y[:64])
     _fused_pass(X[:64], y[:64])
     seconds = time.perf_counter() - t0
-    hits, misses = _compile_counts()
-    if misses > misses0:
-        source = "compiled by Numba"
-    elif hits > hits0:
-        source = "loaded from Numba's on-disk cache"
-    else:
-        source = "already compiled in this process"
+    source = compile_source((hits0, misses0), compile_counts())
     return {"dtype": str(X.dtype), "seconds": seconds, "source": source}
 
 
+#: What :func:`compile_source` returns, by what happened between the two readings.
+COMPILED = "compiled by Numba"
+CACHE_LOADED = "loaded from Numba's on-disk cache"
+ALREADY_COMPILED = "already compiled in this process"
+
+
+def compile_source(before: tuple[int, int], after: tuple[int, int]) -> str:
+    """Say where the code run between two :func:`compile_counts` readings came from.
+
+    Parameters
+    ----------
+    before, after : tuple of int
+        ``(hits, misses)`` before and after the calls.
+
+    Returns
+    -------
+    str
+        :data:`COMPILED` if anything compiled, else :data:`CACHE_LOADED` if anything was loaded
+        from the on-disk cache, else :data:`ALREADY_COMPILED`.
+    """
+    if after[1] > before[1]:
+        return COMPILED
+    if after[0] > before[0]:
+        return CACHE_LOADED
+    return ALREADY_COMPILED
+
+
+@contextlib.contextmanager
+def pinned_threads(threads: int) -> Iterator[None]:
+    """Give Numba and BLAS (through threadpoolctl) the same thread count inside the block.
+
+    Parameters
+    ----------
+    threads : int
+        At most Numba's ``NUMBA_NUM_THREADS`` (the CPU count unless set lower).
+
+    Yields
+    ------
+    None
+        Numba's previous count and the BLAS limits are restored on exit.
+    """
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+#: ``progress(step, total, label)``, called before each step of a run.
 Progress = Callable[[int, int, str], None]
 Measurements = dict[tuple[str, str], list[tuple[float, Outcome, int | None]]]
 
@@ -856,18 +1036,13 @@ def run(config: Config, progress: Progress | None = None) -> BenchResult:
     data = {d: (X, y) if d == "float64" else (X.astype(d), y.astype(d)) for d in config.dtypes}
     del X, y
 
-    previous_threads = numba.get_num_threads()
-    numba.set_num_threads(config.threads)
-    try:
-        with threadpool_limits(limits=config.threads):
-            report(1, total, "closed forms, compilation, bandwidth probe, warm-up")
-            problems = {d: Problem.from_data(*data[d]) for d in config.dtypes}
-            compile_info = [_first_fit(*data[d]) for d in config.dtypes]
-            probe = {d: _probe(data[d][0]) for d in config.dtypes}
-            rows, runnable = _warm_up(cands, data)
-            measured = _timed_rounds(runnable, data, config.repeat, report)
-    finally:
-        numba.set_num_threads(previous_threads)
+    with pinned_threads(config.threads):
+        report(1, total, "closed forms, compilation, bandwidth probe, warm-up")
+        problems = {d: Problem.from_data(*data[d]) for d in config.dtypes}
+        compile_info = [_first_fit(*data[d]) for d in config.dtypes]
+        probe = {d: _probe(data[d][0]) for d in config.dtypes}
+        rows, runnable = _warm_up(cands, data)
+        measured = _timed_rounds(runnable, data, config.repeat, report)
 
     loss_curves: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -898,7 +1073,7 @@ def run(config: Config, progress: Progress | None = None) -> BenchResult:
         tutorial=tutorial,
         loss_curves=loss_curves,
         optimal_objective=optimal,
-        machine=_machine(config.threads),
+        machine=machine_info(config.threads),
         memory_method=_PeakMemory.METHOD if _PeakMemory.available() else None,
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         total_seconds=time.perf_counter() - started,
@@ -906,7 +1081,7 @@ def run(config: Config, progress: Progress | None = None) -> BenchResult:
 
 
 def _probe(X: np.ndarray) -> dict[str, float]:
-    seconds = _probe_seconds(X)
+    seconds = probe_seconds(X)
     return {"seconds": seconds, "gb_per_s": X.nbytes / seconds / 1e9}
 
 

@@ -133,5 +133,5 @@ def test_make_data_does_not_depend_on_the_block_size(monkeypatch):
 
 
 def test_markdown_escapes_pipes_in_headers_and_cells():
-    lines = bench._markdown_table(["name", "max|x|"], [["a|b", "1"]])
+    lines = bench.markdown_table(["name", "max|x|"], [["a|b", "1"]])
     assert [line.count("|") - line.count("\\|") for line in lines] == [3, 3, 3]
