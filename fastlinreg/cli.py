@@ -1,4 +1,4 @@
-"""The ``fastlinreg`` command line: ``bench``, ``fit`` and ``predict``.
+"""The ``fastlinreg`` command line: ``bench`` (and ``bench --kernel``), ``fit`` and ``predict``.
 
 This module parses arguments, calls the library and reports. Problems a person can fix (a
 missing file, an unknown column, a bad cell, a malformed model, an invalid option value) are
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     -------
     argparse.ArgumentParser
     """
+    from . import bench_kernel
     from .bench import Config, default_threads
 
     parser = argparse.ArgumentParser(
@@ -81,26 +82,49 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         parents=[common],
         help="time fastlinreg against NumPy and scikit-learn on synthetic data",
-        description="Time every candidate on synthetic data and print one table.",
+        description="Time every candidate on synthetic data and print one table. With --kernel, "
+        "print the kernel table instead: for each feature count and dtype, the fused pass "
+        "against an in-run read-bandwidth probe and one NumPy tutorial iteration, on X of a "
+        "fixed size in MB.",
     )
+    # Defaults of options that belong to one mode only are None, so that giving one in the other
+    # mode can be told apart from not giving it (see _bench_options).
     bench.add_argument(
         "--n-samples",
         type=_positive_int,
-        default=Config.n_samples,
-        help="rows of X (default: %(default)s)",
+        help=f"rows of X (default: {Config.n_samples})",
     )
     bench.add_argument(
         "--n-features",
         type=_positive_int,
-        default=Config.n_features,
-        help="columns of X (default: %(default)s)",
+        help=f"columns of X (default: {Config.n_features})",
+    )
+    bench.add_argument(
+        "--kernel",
+        action="store_true",
+        help="print the kernel table (fused pass vs read probe vs NumPy) instead",
+    )
+    bench.add_argument(
+        "--features",
+        nargs="+",
+        type=_positive_int,
+        metavar="N",
+        help="--kernel: feature counts, one shape each (default: "
+        + " ".join(str(d) for d in bench_kernel.FEATURES)
+        + ")",
+    )
+    bench.add_argument(
+        "--megabytes",
+        type=_positive_float,
+        metavar="MB",
+        help=f"--kernel: size of X per shape in MB (default: {bench_kernel.MEGABYTES:g})",
     )
     bench.add_argument(
         "--dtype",
         choices=["both", "float64", "float32"],
         default="both",
         help="storage of X for the fastlinreg rows (baselines use float64 unless only "
-        "float32 is asked for); default: both",
+        "float32 is asked for); with --kernel, the dtypes of the table; default: both",
     )
     bench.add_argument(
         "--threads",
@@ -109,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="threads for Numba and BLAS (default: the CPUs available, %(default)s)",
     )
     bench.add_argument(
-        "--repeat", type=_positive_int, default=Config.repeat, help="timed rounds (median)"
+        "--repeat",
+        type=_positive_int,
+        help=f"timed rounds (default: {Config.repeat}, with --kernel {bench_kernel.REPEAT})",
     )
     bench.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
     bench.add_argument("--json", metavar="PATH", help="also write machine-readable results")
@@ -169,6 +195,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not (value > 0 and np.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def _learning_rate(text: str) -> str | float:
     return text if text == "auto" else float(text)
 
@@ -196,33 +229,74 @@ class _Progress:
             self.stream.flush()
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from . import bench
+#: Options of one ``bench`` mode that the other refuses, with the reason given.
+_KERNEL_ONLY = ("--features", "--megabytes")
+_NOT_WITH_KERNEL = {
+    "--n-samples": "the kernel table takes its shapes from --features and --megabytes",
+    "--n-features": "the kernel table takes its shapes from --features and --megabytes",
+    "--plot": "the kernel table draws no chart",
+}
 
+
+def _bench_options(args: argparse.Namespace) -> None:
+    """Refuse options that belong to the other mode of ``bench``, naming the first one."""
+
+    def given(option: str) -> bool:
+        return getattr(args, option[2:].replace("-", "_")) is not None
+
+    if args.kernel:
+        for option, reason in _NOT_WITH_KERNEL.items():
+            if given(option):
+                raise ValueError(f"{option} cannot be used with --kernel: {reason}")
+    else:
+        for option in _KERNEL_ONLY:
+            if given(option):
+                raise ValueError(f"{option} needs --kernel (the kernel table's option)")
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from . import bench, bench_kernel
+
+    _bench_options(args)
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
-    config = bench.Config(
-        n_samples=args.n_samples,
-        n_features=args.n_features,
-        dtypes=dtypes,
-        threads=args.threads,
-        repeat=args.repeat,
-        seed=args.seed,
-    )
+    config: bench.Config | bench_kernel.KernelConfig
+    if args.kernel:
+        config = bench_kernel.KernelConfig(
+            features=tuple(args.features or bench_kernel.FEATURES),
+            dtypes=dtypes,
+            megabytes=args.megabytes or bench_kernel.MEGABYTES,
+            threads=args.threads,
+            repeat=args.repeat or bench_kernel.REPEAT,
+            seed=args.seed,
+        )
+    else:
+        config = bench.Config(
+            n_samples=args.n_samples or bench.Config.n_samples,
+            n_features=args.n_features or bench.Config.n_features,
+            dtypes=dtypes,
+            threads=args.threads,
+            repeat=args.repeat or bench.Config.repeat,
+            seed=args.seed,
+        )
     if args.plot:
         _require("matplotlib", "--plot")
     for option, path in (("--json", args.json), ("--plot", args.plot)):
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise ValueError(f"{option} {path}: the folder does not exist")
     progress = None if args.quiet else _Progress(sys.stderr)
+    result: bench.BenchResult | bench_kernel.KernelResult
     try:
-        result = bench.run(config, progress)
+        if isinstance(config, bench_kernel.KernelConfig):
+            result = bench_kernel.run(config, progress)
+        else:
+            result = bench.run(config, progress)
     finally:
         if progress is not None:
             progress.close()
     print(result.format_markdown() if args.markdown else result.format_text())
     if args.json:
         result.write_json(args.json)
-    if args.plot:
+    if args.plot and isinstance(result, bench.BenchResult):
         result.plot(args.plot)
     return 0
 
