@@ -254,14 +254,14 @@ def _bench_options(args: argparse.Namespace) -> None:
                 raise ValueError(f"{option} needs --kernel (the kernel table's option)")
 
 
-def _bench(args: argparse.Namespace) -> int:
+def _bench_config(args: argparse.Namespace) -> Any:
+    """Return the ``bench.Config``, or with ``--kernel`` the ``KernelConfig``, asked for."""
     from . import bench, bench_kernel
 
     _bench_options(args)
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
-    config: bench.Config | bench_kernel.KernelConfig
     if args.kernel:
-        config = bench_kernel.KernelConfig(
+        return bench_kernel.KernelConfig(
             features=tuple(args.features or bench_kernel.FEATURES),
             dtypes=dtypes,
             megabytes=args.megabytes or bench_kernel.MEGABYTES,
@@ -269,15 +269,20 @@ def _bench(args: argparse.Namespace) -> int:
             repeat=args.repeat or bench_kernel.REPEAT,
             seed=args.seed,
         )
-    else:
-        config = bench.Config(
-            n_samples=args.n_samples or bench.Config.n_samples,
-            n_features=args.n_features or bench.Config.n_features,
-            dtypes=dtypes,
-            threads=args.threads,
-            repeat=args.repeat or bench.Config.repeat,
-            seed=args.seed,
-        )
+    return bench.Config(
+        n_samples=args.n_samples or bench.Config.n_samples,
+        n_features=args.n_features or bench.Config.n_features,
+        dtypes=dtypes,
+        threads=args.threads,
+        repeat=args.repeat or bench.Config.repeat,
+        seed=args.seed,
+    )
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from . import bench, bench_kernel
+
+    config = _bench_config(args)
     if args.plot:
         _require("matplotlib", "--plot")
     for option, path in (("--json", args.json), ("--plot", args.plot)):
