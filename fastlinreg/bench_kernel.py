@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -51,16 +52,22 @@ from .bench import (
 )
 
 __all__ = [
+    "BLAS_SETTLE_SECONDS",
+    "CANDIDATES",
     "DTYPES",
     "FEATURES",
+    "HEADERS",
     "MEGABYTES",
     "REPEAT",
+    "STATS",
+    "WARMUP_ROWS",
     "KernelConfig",
     "KernelResult",
     "KernelRow",
     "measure",
     "n_samples_for",
     "numpy_iteration",
+    "numpy_model",
     "random_model",
     "run",
     "warm_up",
@@ -339,12 +346,26 @@ def warm_up(
     fused_pass(Xs, ys, coef, intercept)
     second = time.perf_counter() - t0
     if numpy:
-        numpy_iteration(Xs, ys, *_numpy_model(coef, intercept, X.dtype))
+        numpy_iteration(Xs, ys, *numpy_model(coef, intercept, X.dtype))
         time.sleep(BLAS_SETTLE_SECONDS)
     return max(first - second, 0.0), source
 
 
-def _numpy_model(coef: np.ndarray, intercept: np.ndarray, dtype) -> tuple[np.ndarray, Any]:
+def numpy_model(coef: np.ndarray, intercept: np.ndarray, dtype: Any) -> tuple[np.ndarray, Any]:
+    """Return the model of :func:`random_model` as :func:`numpy_iteration` takes it.
+
+    Parameters
+    ----------
+    coef : ndarray of shape (1, d)
+    intercept : ndarray of shape (1,)
+    dtype : str or numpy dtype
+        ``X``'s dtype: the weights are cast to it, so BLAS runs in that precision.
+
+    Returns
+    -------
+    w : ndarray of shape (d,)
+    b : numpy scalar of ``dtype``
+    """
     dtype = np.dtype(dtype)
     return coef[0].astype(dtype), dtype.type(intercept[0])
 
@@ -384,7 +405,7 @@ def measure(
     """
     n, d = X.shape
     row = KernelRow(n, d, str(X.dtype), X.nbytes, y.nbytes)
-    model = _numpy_model(coef, intercept, X.dtype)
+    model = numpy_model(coef, intercept, X.dtype)
     for r in range(repeat):
         if before_round is not None:
             before_round(r)
@@ -525,7 +546,7 @@ class KernelResult:
             "total_seconds": self.total_seconds,
         }
 
-    def write_json(self, path) -> None:
+    def write_json(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_dict` as JSON (non-finite numbers become null).
 
         Parameters

@@ -90,7 +90,7 @@ def test_fused_pass(benchmark, data):
 def test_numpy_tutorial_iteration(benchmark, data):
     label, X, y, coef, intercept = data
     benchmark.group = f"kernel {label}"
-    w, b = coef[0].astype(X.dtype), X.dtype.type(intercept[0])
+    w, b = bench_kernel.numpy_model(coef, intercept, X.dtype)
 
     def call():
         return bench_kernel.numpy_iteration(X, y, w, b)
