@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 from functools import partial
 
 import numpy as np
@@ -87,6 +88,21 @@ def test_float32_fit_of_a_million_rows_agrees_with_float64(solver):
     m32 = LinearRegression(solver=solver).fit(X.astype(np.float32), y.astype(np.float32))
     assert m32.coef_.dtype == np.float32
     assert_coef_close(m32.coef_, m64.coef_, 1e-4)
+
+
+@pytest.mark.parametrize("n_features", [9, 50, 200])
+def test_float32_gd_converges_at_float32_rounding(n_features):
+    # The general kernel adds float32 gradient terms in float32 within 256 rows: the streaming
+    # solver must recognise that noise level and stop, not run to max_iter (it did, at 1e-10).
+    rng = np.random.default_rng(2)
+    X = (rng.standard_normal((2048, n_features)) + 3).astype(np.float32)
+    y = (X @ rng.normal(size=n_features) + 0.05 * rng.normal(size=2048)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gd = LinearRegression(solver="gd").fit(X, y)
+    gram = LinearRegression(solver="gram").fit(X, y)
+    assert gd.converged_ and gd.n_iter_ < 200
+    assert_coef_close(gd.coef_, gram.coef_, 1e-5)
 
 
 DETERMINISM = textwrap.dedent(
