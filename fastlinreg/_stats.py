@@ -21,12 +21,16 @@ from ._runtime import launch
 _SHIFT_ROWS = 1024
 #: Memory allowed for the per-chunk d x d accumulators of one Gram pass.
 _PARTIALS_BYTES = 32 * 2**20
-#: Below this many features the Numba kernel beats per-block BLAS (measured on 2 cores, one
-#: process, best of 3: 4M x 8 Numba 0.12 s vs BLAS 0.38 s; 2M x 16 0.18 vs 0.28 s; 2M x 32
-#: 0.60 vs 0.50 s; 2M x 50 1.34 vs 0.83 s).
-_BLAS_MIN_FEATURES = 24
-#: Rows per BLAS block: a float64 block of this many rows stays in L2 for d up to ~100.
+#: Below this many features the Numba kernel beats per-block BLAS (400 MB of X, 2 cores, one
+#: process, best of 3, Numba vs BLAS in seconds: float64 d = 12: 0.075 vs 0.109; d = 24: 0.098 vs
+#: 0.109; d = 32: 0.119 vs 0.122; d = 40: 0.141 vs 0.125; d = 50: 0.170 vs 0.127; float32 d = 24:
+#: 0.190 vs 0.206; d = 40: 0.316 vs 0.246).
+_BLAS_MIN_FEATURES = 32
+#: The fewest rows of a Gram chunk (when there are that many).
 _BLOCK_ROWS = 2048
+#: Size of one float64 BLAS block ``[x | y | 1]``: 2 MiB (5041 rows at d = 50) took 1.6x less
+#: time than 2048 rows did with one BLAS call per block (1.5M x 50: 0.178 vs 0.272 s).
+_BLOCK_BYTES = 2 * 2**20
 
 _blas_lock = threading.Lock()
 _blas_users = 0
@@ -330,33 +334,28 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
 
 
 def _blas_chunk(X, Y, sw, shift_x, shift_y, start, stop):
-    """Compute what :func:`fastlinreg._kernels.gram_chunk` does, by float64 blocks and BLAS."""
+    """Compute what :func:`fastlinreg._kernels.gram_chunk` does, by float64 blocks and BLAS.
+
+    Each block is copied, shifted and scaled by the root of its weights into ``[x | y | 1]``, so
+    that one ``syrk`` gives every sum at once: ``x x^T``, ``x y^T``, ``y^2``, ``x``, ``y`` and the
+    weight (one BLAS call per block instead of five NumPy reductions).
+    """
     d, k = X.shape[1], Y.shape[1]
-    xx = np.zeros((d, d), order="F")
-    xy = np.zeros((d, k))
-    sx = np.zeros(d)
-    sy = np.zeros(k)
-    yy = np.zeros(k)
-    wsum = 0.0
-    rows = min(_BLOCK_ROWS, max(stop - start, 1))
-    xbuf = np.empty((rows, d))
-    ybuf = np.empty((rows, k))
+    rows = min(max(_BLOCK_BYTES // (8 * (d + k + 1)), 64), max(stop - start, 1))
+    block = np.empty((rows, d + k + 1))
+    block[:, d + k] = 1.0
+    acc = np.zeros((d + k + 1, d + k + 1), order="F")
     for i0 in range(start, stop, rows):
         i1 = min(i0 + rows, stop)
-        xb = np.subtract(X[i0:i1], shift_x, out=xbuf[: i1 - i0])
-        yb = np.subtract(Y[i0:i1], shift_y, out=ybuf[: i1 - i0])
+        zb = block[: i1 - i0]
+        np.subtract(X[i0:i1], shift_x, out=zb[:, :d])
+        np.subtract(Y[i0:i1], shift_y, out=zb[:, d : d + k])
         if sw.shape[0]:
-            root = np.sqrt(sw[i0:i1])
-            wsum += float(sw[i0:i1].sum())
-            xb *= root[:, None]
-            yb *= root[:, None]
-            sx += root @ xb
-            sy += root @ yb
-        else:
-            wsum += i1 - i0
-            sx += xb.sum(axis=0)
-            sy += yb.sum(axis=0)
-        xx = dsyrk(1.0, xb.T, beta=1.0, c=xx, trans=0, lower=0, overwrite_c=1)
-        xy += xb.T @ yb
-        yy += np.einsum("ij,ij->j", yb, yb)
-    return wsum, sx, sy, xx, xy, yy
+            zb *= np.sqrt(sw[i0:i1])[:, None]
+        acc = dsyrk(1.0, zb.T, beta=1.0, c=acc, trans=0, lower=0, overwrite_c=1)
+        if sw.shape[0]:
+            zb[:, d + k] = 1.0
+    xx = acc[:d, :d]
+    xy = acc[:d, d : d + k]
+    yy = np.diagonal(acc)[d : d + k].copy()
+    return acc[d + k, d + k], acc[:d, d + k].copy(), acc[d : d + k, d + k].copy(), xx, xy, yy
