@@ -1,27 +1,38 @@
 """The cost model behind ``solver="auto"``: streaming passes versus one Gram pass.
 
-Both solvers read ``X`` once per pass, at memory bandwidth. Streaming gradient descent ("gd")
-makes about ``GD_EXPECTED_PASSES`` passes on a well-conditioned problem (one for the column
-moments, a few for power iteration, then the iterations; more when the problem is
-ill-conditioned). The Gram solver makes one pass, but that pass does ``d (d + 1) / 2``
-multiply-adds per row to build ``X^T W X``; its iterations then cost ``O(d^2)`` each and do not
-depend on ``n``. Counting a pass in bytes read and the Gram products in bytes-equivalent at
-``FMA_PER_BYTE`` multiply-adds per byte of bandwidth::
+Streaming gradient descent ("gd") reads ``X`` about ``GD_EXPECTED_PASSES`` times at memory
+bandwidth (one pass for the column moments, two of power iteration, then the iterations). The
+Gram solver reads ``X`` once, but copies every element into a shifted float64 block
+(``GRAM_BYTES_PER_ELEMENT`` bytes of bandwidth-equivalent time each, whatever X's dtype) and
+does ``d (d + 1) / 2`` multiply-adds per row to build ``X^T W X``, at ``FMA_PER_BYTE``
+multiply-adds per byte of bandwidth-equivalent time; its iterations then cost ``O(d^2)`` each
+and do not depend on ``n``. In bytes::
 
     cost_gd   = GD_EXPECTED_PASSES * n * d * itemsize
-    cost_gram = n * d * itemsize + n * d * (d + 1) / 2 / FMA_PER_BYTE
+    cost_gram = n * d * GRAM_BYTES_PER_ELEMENT + n * d * (d + 1) / 2 / FMA_PER_BYTE
 
-so the Gram solver wins below ``d* ~ 2 * (GD_EXPECTED_PASSES - 1) * itemsize * FMA_PER_BYTE``
-features. It is also never chosen above ``GRAM_MAX_FEATURES`` (its d x d matrices are memory).
+so the Gram solver wins below
+``d* = 2 * FMA_PER_BYTE * (GD_EXPECTED_PASSES * itemsize - GRAM_BYTES_PER_ELEMENT) - 1``
+features: 108 for float64 and 24 for float32 with the constants below, which were fitted to the
+crossovers measured with ``python scripts/gram_crossover.py --megabytes 400 --repeat 3`` on a
+2-core machine (float64: gram faster at d = 100, gd at d = 130; float32: gram at 20, gd at 30).
+The Gram solver is never chosen above ``GRAM_MAX_FEATURES`` (its d x d matrices are memory).
+
+The expected passes are those of a well-conditioned problem. An ill-conditioned one costs
+streaming descent more iterations and the Gram solver nothing more, so above ``d*`` such data
+may still fit faster with ``solver="gram"``.
 """
 
 from __future__ import annotations
 
-#: Passes over X that a default streaming fit makes on a well-conditioned problem.
-GD_EXPECTED_PASSES = 30
-#: Multiply-adds per byte of read bandwidth that a Gram pass sustains on this class of CPU
-#: (syrk on float64 blocks), measured against the fused pass.
-FMA_PER_BYTE = 0.6
+#: Passes over X that a default streaming fit makes on a well-conditioned problem (measured: 15).
+GD_EXPECTED_PASSES = 15
+#: Bandwidth-equivalent bytes per element of X that a Gram pass spends outside the products
+#: (reading, converting and shifting X into float64 blocks).
+GRAM_BYTES_PER_ELEMENT = 42
+#: Multiply-adds per byte of bandwidth-equivalent time that the Gram products sustain
+#: (single-threaded syrk per block, all cores).
+FMA_PER_BYTE = 0.7
 #: Above this many features the d x d statistics are too large to prefer.
 GRAM_MAX_FEATURES = 4096
 
@@ -42,7 +53,7 @@ def choose_solver(n_samples: int, n_features: int, itemsize: int) -> str:
     """
     if n_features > GRAM_MAX_FEATURES:
         return "gd"
-    pass_bytes = n_samples * n_features * itemsize
-    cost_gd = GD_EXPECTED_PASSES * pass_bytes
-    cost_gram = pass_bytes + n_samples * n_features * (n_features + 1) / 2 / FMA_PER_BYTE
+    elements = n_samples * n_features
+    cost_gd = GD_EXPECTED_PASSES * elements * itemsize
+    cost_gram = elements * GRAM_BYTES_PER_ELEMENT + elements * (n_features + 1) / 2 / FMA_PER_BYTE
     return "gram" if cost_gram <= cost_gd else "gd"
