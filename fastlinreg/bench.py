@@ -4,8 +4,10 @@
 in one process:
 
 - **time** — the median over ``repeat`` timed rounds. Rounds are interleaved (every candidate
-  once per round, in a fixed order) and come after a warm-up on a small slice of the data that
-  compiles the Numba kernels; the compile (or on-disk cache load) time is measured on its own.
+  once per round, in a fixed order, with a pause of ``BLAS_SETTLE_SECONDS`` after each call so
+  that spinning BLAS threads do not steal a core from the next) and come after a warm-up on a
+  small slice of the data that compiles the Numba kernels; the compile (or on-disk cache load)
+  time is measured on its own.
 - **accuracy** — R² on the training data and ``max |coef - closed form|``, where the closed form
   is solved in float64 from the centred Gram matrix of the very array the candidate saw.
 - **passes over X** where they are known, and from them the effective bandwidth
@@ -53,6 +55,7 @@ from .reference import NumpyLinearRegression
 
 __all__ = [
     "ALREADY_COMPILED",
+    "BLAS_SETTLE_SECONDS",
     "CACHE_LOADED",
     "COMPILED",
     "SOLVERS",
@@ -87,6 +90,9 @@ SOLVERS = ("auto", "gd", "gram")
 TUTORIAL_LEARNING_RATE = 0.001
 TUTORIAL_ITERATIONS = 1000
 
+#: Pause after each timed call: OpenBLAS's worker threads spin for about 0.1 s after a call and
+#: would steal a core from whatever is timed next.
+BLAS_SETTLE_SECONDS = 0.2
 #: Rows in the warm-up slice that every candidate is fitted on before timing.
 _WARMUP_ROWS = 2048
 _PROBE_REPEATS = 5
@@ -1123,6 +1129,7 @@ def _timed_rounds(
             measured.setdefault((cand.name, cand.dtype), []).append(
                 (seconds, outcome, mem.extra_bytes)
             )
+            time.sleep(BLAS_SETTLE_SECONDS)
     return measured
 
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from .bench import (
     ALREADY_COMPILED,
+    BLAS_SETTLE_SECONDS,
     CACHE_LOADED,
     COMPILED,
     Progress,
@@ -52,7 +53,6 @@ from .bench import (
 )
 
 __all__ = [
-    "BLAS_SETTLE_SECONDS",
     "CANDIDATES",
     "DTYPES",
     "FEATURES",
@@ -82,9 +82,6 @@ MEGABYTES = 800.0
 REPEAT = 9
 #: Rows of the warm-up slice.
 WARMUP_ROWS = 2048
-#: Pause after each NumPy call: OpenBLAS's worker threads spin for about 0.1 s after a call and
-#: would steal a core from whatever is timed next.
-BLAS_SETTLE_SECONDS = 0.2
 
 #: What is timed in each round, in this order.
 CANDIDATES = ("probe", "fused", "numpy")
