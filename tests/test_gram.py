@@ -65,6 +65,22 @@ def test_numba_and_blas_chunks_agree(rng, monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_in_place_syrk_and_numpy_product_agree(rng, monkeypatch, weighted):
+    # Blocks of 100 rows, so both ways accumulate over several blocks per chunk.
+    monkeypatch.setattr(_stats, "_BLOCK_BYTES", 8 * 100 * 34)
+    X = rng.normal(size=(5003, 30)) * np.arange(1, 31) + 7.0
+    Y = rng.normal(size=(5003, 3))
+    w = rng.uniform(0, 1, size=5003) if weighted else np.empty(0)
+    by_numpy = _stats.compute_stats(X, Y, w)
+    monkeypatch.setattr(_stats, "_SYRK_MIN_FEATURES", 1)
+    by_syrk = _stats.compute_stats(X, Y, w)
+    for name in ("sum_w", "mean_x", "mean_y", "cxx", "cxy", "cyy"):
+        np.testing.assert_allclose(
+            getattr(by_syrk, name), getattr(by_numpy, name), rtol=1e-12, atol=1e-9
+        )
+
+
 def test_merge_equals_stats_of_concatenation(rng):
     X = rng.normal(size=(500, 5)) + 1e6
     Y = rng.normal(size=(500, 2))
