@@ -13,9 +13,9 @@ and do not depend on ``n``. In bytes::
 
 so the Gram solver wins below
 ``d* = 2 * FMA_PER_BYTE * (GD_EXPECTED_PASSES * itemsize - GRAM_BYTES_PER_ELEMENT) - 1``
-features: 108 for float64 and 24 for float32 with the constants below, which were fitted to the
+features: 224 for float64 and 44 for float32 with the constants below, which were fitted to the
 crossovers measured with ``python scripts/gram_crossover.py --megabytes 400 --repeat 3`` on a
-2-core machine (float64: gram faster at d = 100, gd at d = 130; float32: gram at 20, gd at 30).
+2-core machine (float64: gram faster at d = 200, gd at d = 250; float32: gram at 40, gd at 50).
 The Gram solver is never chosen above ``GRAM_MAX_FEATURES`` (its d x d matrices are memory).
 
 The expected passes are those of a well-conditioned problem. An ill-conditioned one costs
@@ -29,10 +29,10 @@ from __future__ import annotations
 GD_EXPECTED_PASSES = 15
 #: Bandwidth-equivalent bytes per element of X that a Gram pass spends outside the products
 #: (reading, converting and shifting X into float64 blocks).
-GRAM_BYTES_PER_ELEMENT = 42
+GRAM_BYTES_PER_ELEMENT = 45
 #: Multiply-adds per byte of bandwidth-equivalent time that the Gram products sustain
-#: (single-threaded syrk per block, all cores).
-FMA_PER_BYTE = 0.7
+#: (one single-threaded BLAS product per block, on every core).
+FMA_PER_BYTE = 1.5
 #: Above this many features the d x d statistics are too large to prefer.
 GRAM_MAX_FEATURES = 4096
 

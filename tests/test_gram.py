@@ -189,9 +189,9 @@ def test_auto_records_its_choice_from_the_cost_model(rng):
     assert LinearRegression().fit(X, y).solver_ == _cost.choose_solver(200, 5, 8) == "gram"
     assert _cost.choose_solver(10**6, 5000, 8) == "gd"
     assert _cost.choose_solver(10**6, 2000, 8) == "gd"
-    # The measured crossovers: float64 gram faster at d = 100, gd at 130; float32 at 20 / 30.
-    assert [_cost.choose_solver(10**6, d, 8) for d in (100, 130)] == ["gram", "gd"]
-    assert [_cost.choose_solver(10**6, d, 4) for d in (20, 30)] == ["gram", "gd"]
+    # The measured crossovers: float64 gram faster at d = 200, gd at 250; float32 at 40 / 50.
+    assert [_cost.choose_solver(10**6, d, 8) for d in (200, 250)] == ["gram", "gd"]
+    assert [_cost.choose_solver(10**6, d, 4) for d in (40, 50)] == ["gram", "gd"]
 
 
 def test_crossover_is_monotone_in_d():
