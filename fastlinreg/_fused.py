@@ -195,6 +195,25 @@ _SMALL_CHUNKS = tuple(_small_chunk_kernel(rows) for rows in _SMALL_ROWS)
 
 
 @njit(fastmath=FASTMATH)
+def _rows_one_by_one(X, y, c, b, w, has_y, has_w, g, start):
+    """Accumulate rows ``start:`` of ``X`` one at a time: the rows left over after the steps."""
+    d = X.shape[1]
+    sum_a = 0.0
+    sum_l = 0.0
+    for i in range(start, X.shape[0]):
+        s = b
+        for j in range(d):
+            s += X[i, j] * c[j]
+        r = s - y[i] if has_y else s
+        a = w[i] * r if has_w else r
+        sum_a += a
+        sum_l += a * r
+        for j in range(d):
+            g[j] += a * X[i, j]
+    return sum_a, sum_l
+
+
+@njit(fastmath=FASTMATH)
 def _rows_wide(X, y, c, b, w, has_y, has_w, g):
     """Accumulate the rows of ``X`` (any ``d``) for one target; return sum(w r), sum(w r r).
 
@@ -250,17 +269,8 @@ def _rows_wide(X, y, c, b, w, has_y, has_w, g):
         # The four rows are in L1 now: one pass over g per four rows.
         for j in range(d):
             g[j] += a0 * X[i, j] + a1 * X[i + 1, j] + a2 * X[i + 2, j] + a3 * X[i + 3, j]
-    for i in range(m4, m):
-        s = b
-        for j in range(d):
-            s += X[i, j] * c[j]
-        r = s - y[i] if has_y else s
-        a = w[i] * r if has_w else r
-        sum_a += a
-        sum_l += a * r
-        for j in range(d):
-            g[j] += a * X[i, j]
-    return sum_a, sum_l
+    tail_a, tail_l = _rows_one_by_one(X, y, c, b, w, has_y, has_w, g, m4)
+    return sum_a + tail_a, sum_l + tail_l
 
 
 @njit(fastmath=FASTMATH)
@@ -297,17 +307,8 @@ def _rows_pairs(X, y, c, b, w, has_y, has_w, g):
         sum_l += a0 * r0 + a1 * r1
         for j in range(d):
             g[j] += a0 * X[i, j] + a1 * X[i + 1, j]
-    for i in range(m2, m):
-        s = b
-        for j in range(d):
-            s += X[i, j] * c[j]
-        r = s - y[i] if has_y else s
-        a = w[i] * r if has_w else r
-        sum_a += a
-        sum_l += a * r
-        for j in range(d):
-            g[j] += a * X[i, j]
-    return sum_a, sum_l
+    tail_a, tail_l = _rows_one_by_one(X, y, c, b, w, has_y, has_w, g, m2)
+    return sum_a + tail_a, sum_l + tail_l
 
 
 @njit
