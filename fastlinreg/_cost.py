@@ -19,8 +19,11 @@ crossovers measured with ``python scripts/gram_crossover.py --megabytes 400 --re
 The Gram solver is never chosen above ``GRAM_MAX_FEATURES`` (its d x d matrices are memory).
 
 The expected passes are those of a well-conditioned problem. An ill-conditioned one costs
-streaming descent more iterations and the Gram solver nothing more, so above ``d*`` such data
-may still fit faster with ``solver="gram"``.
+streaming descent more iterations and the Gram solver nothing more (columns with neighbouring
+correlation 0.9, 200,000 x 300 float64: 506 passes and 7.5 s against one pass and 0.29 s). So
+when ``"auto"`` starts streaming descent it stops after :func:`gram_cost_in_passes` iterations,
+the price of the Gram fit, and finishes with the Gram solver from where it stopped: at most about
+twice the cost of the better choice made in hindsight (0.71 s and 28 passes on those data).
 """
 
 from __future__ import annotations
@@ -35,6 +38,23 @@ GRAM_BYTES_PER_ELEMENT = 45
 FMA_PER_BYTE = 1.5
 #: Above this many features the d x d statistics are too large to prefer.
 GRAM_MAX_FEATURES = 4096
+
+
+def gram_cost_in_passes(n_features: int, itemsize: int) -> float:
+    """Return the cost of a Gram fit in passes of streaming descent over the same X.
+
+    Parameters
+    ----------
+    n_features : int
+    itemsize : int
+        Bytes per element of ``X`` (4 for float32, 8 for float64).
+
+    Returns
+    -------
+    float
+        ``cost_gram / (n * d * itemsize)``, which does not depend on ``n``.
+    """
+    return (GRAM_BYTES_PER_ELEMENT + (n_features + 1) / 2 / FMA_PER_BYTE) / itemsize
 
 
 def choose_solver(n_samples: int, n_features: int, itemsize: int) -> str:
@@ -53,7 +73,4 @@ def choose_solver(n_samples: int, n_features: int, itemsize: int) -> str:
     """
     if n_features > GRAM_MAX_FEATURES:
         return "gd"
-    elements = n_samples * n_features
-    cost_gd = GD_EXPECTED_PASSES * elements * itemsize
-    cost_gram = elements * GRAM_BYTES_PER_ELEMENT + elements * (n_features + 1) / 2 / FMA_PER_BYTE
-    return "gram" if cost_gram <= cost_gd else "gd"
+    return "gram" if gram_cost_in_passes(n_features, itemsize) <= GD_EXPECTED_PASSES else "gd"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import warnings
 
@@ -18,7 +19,7 @@ from sklearn.utils.validation import (
 
 from . import _kernels
 from ._chunked import block_stats, raise_non_finite
-from ._cost import choose_solver
+from ._cost import GRAM_MAX_FEATURES, choose_solver, gram_cost_in_passes
 from ._runtime import launch
 from ._solvers import (
     DivergenceError,
@@ -78,8 +79,11 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         ``"gd"`` is gradient descent with one fused pass over ``X`` per iteration. ``"gram"``
         makes one pass to build the sufficient statistics (``X^T W X``, ``X^T W y``, sums),
         then runs the same accelerated gradient descent on them at ``O(d^2)`` per iteration.
-        ``"auto"`` picks the cheaper by the cost model of :mod:`fastlinreg._cost` (Gram for
-        up to a few hundred features) and records the choice in ``solver_``.
+        ``"auto"`` picks the cheaper by the cost model of :mod:`fastlinreg._cost` (Gram up to
+        224 features for float64 X, 44 for float32) and records the choice in ``solver_``;
+        when it starts with ``"gd"`` and that has not converged after as many iterations as the
+        Gram fit costs in passes (ill-conditioned data), it finishes with ``"gram"`` from
+        where ``"gd"`` stopped, and ``solver_`` and ``n_passes_`` say so.
     learning_rate : "auto" or float, default="auto"
         ``"auto"`` uses the step ``1/L``, where ``L`` is the largest eigenvalue of the
         (preconditioned) Hessian estimated by power iteration on the same fused pass. A float
@@ -253,17 +257,24 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         if sw.shape[0] and sw.sum() <= 0.0:
             raise ValueError("sample_weight must not be all zero")
         solver = self.solver
+        max_iter = int(self.max_iter)
         if solver == "auto":
             solver = choose_solver(n, d, X.dtype.itemsize)
+            if solver == "gd" and self.tol > 0 and d <= GRAM_MAX_FEATURES:
+                # Streaming descent for at most the price of the Gram fit, then the Gram fit.
+                max_iter = min(max_iter, math.ceil(gram_cost_in_passes(d, X.dtype.itemsize)))
         start = self._warm_start_model(d, Y.shape[1])
+        self._stats: SufficientStats | None = None
+        passes = 0
+        if solver == "gd":
+            result, reparam, passes = self._solve_streaming(X, Y, sw, start, max_iter)
+            if not result.converged and max_iter < self.max_iter:
+                solver, start = "gram", reparam.to_model(result.c, result.b)
         if solver == "gram":
             stats = block_stats(X, Y, sw)
             result, reparam = self._solve_gram(stats, start)
-            self._stats: SufficientStats | None = stats
-            passes = 1
-        else:
-            result, reparam, passes = self._solve_streaming(X, Y, sw, start)
-            self._stats = None
+            self._stats = stats
+            passes += 1
         self._set_model(result, reparam, X.dtype, y.ndim, solver, passes)
         return self
 
@@ -348,7 +359,9 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         intercept = np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,))
         return coef, np.broadcast_to(intercept, (k,)).copy()
 
-    def _descend(self, objective: Objective, reparam, start, mean_y, y_scale, grad_scale=None):
+    def _descend(
+        self, objective: Objective, reparam, start, mean_y, y_scale, grad_scale=None, max_iter=None
+    ):
         k, d = mean_y.shape[0], reparam.mean.shape[0]
         c0, b0 = np.zeros((k, d)), np.zeros(k)
         if start is not None:
@@ -363,7 +376,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             b0,
             step=step,
             accelerate=bool(self.accelerate),
-            max_iter=int(self.max_iter),
+            max_iter=int(self.max_iter) if max_iter is None else max_iter,
             tol=float(self.tol),
             grad_scale=grad_scale,
             y_scale=y_scale,
@@ -371,7 +384,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             verbose=int(self.verbose),
         )
 
-    def _solve_streaming(self, X, Y, sw, start):
+    def _solve_streaming(self, X, Y, sw, start, max_iter=None):
         n, d = X.shape
         sum_w = float(n) if sw.shape[0] == 0 else float(sw.sum())
         passes = 0
@@ -393,7 +406,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             weights = sw if sw.shape[0] else None
             mean_y = np.asarray(np.average(Y, axis=0, weights=weights), dtype=np.float64)
             y_scale = float(np.sqrt(np.sum(np.average(np.square(Y), axis=0, weights=weights))))
-            result = self._descend(objective, reparam, start, mean_y, y_scale)
+            result = self._descend(objective, reparam, start, mean_y, y_scale, max_iter=max_iter)
         except DivergenceError:
             _assert_all_finite(X, input_name="X")
             raise

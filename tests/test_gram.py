@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -192,6 +193,39 @@ def test_auto_records_its_choice_from_the_cost_model(rng):
     # The measured crossovers: float64 gram faster at d = 200, gd at 250; float32 at 40 / 50.
     assert [_cost.choose_solver(10**6, d, 8) for d in (200, 250)] == ["gram", "gd"]
     assert [_cost.choose_solver(10**6, d, 4) for d in (40, 50)] == ["gram", "gd"]
+
+
+def _correlated(rng, n, d, rho):
+    X = rng.standard_normal((n, d))
+    for j in range(1, d):  # neighbouring columns correlated by rho
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * X[:, j]
+    return X, X @ rng.standard_normal(d) + 0.1 * rng.standard_normal(n)
+
+
+def test_auto_finishes_with_gram_when_streaming_is_slow(rng):
+    X, y = _correlated(rng, 3000, 300, 0.9)
+    assert _cost.choose_solver(3000, 300, 8) == "gd"
+    budget = math.ceil(_cost.gram_cost_in_passes(300, 8))
+    model = LinearRegression().fit(X, y)  # warnings are errors: no ConvergenceWarning either
+    assert model.solver_ == "gram" and model.converged_
+    # Passes: column moments, power iteration (1 to 50), the budget of iterations, the Gram pass.
+    assert budget + 3 <= model.n_passes_ <= budget + 52
+    gd = LinearRegression(solver="gd").fit(X, y)
+    assert gd.n_passes_ > 5 * model.n_passes_
+    coef, intercept = lstsq_fit(X, y)
+    assert_coef_close(model.coef_, coef, 1e-8)
+    np.testing.assert_allclose(model.intercept_, intercept, rtol=1e-8, atol=1e-8)
+
+
+def test_auto_keeps_streaming_when_it_converges_and_when_tol_is_zero(rng):
+    # float32 switches at 44 features; 50,000 rows keep 60 random columns well-conditioned.
+    X, y = (a.astype(np.float32) for a in _correlated(rng, 50_000, 60, 0.0))
+    assert _cost.choose_solver(50_000, 60, 4) == "gd"
+    model = LinearRegression().fit(X, y)
+    assert model.solver_ == "gd" and model.converged_
+    slow = _correlated(rng, 50_000, 60, 0.9)[0].astype(np.float32)
+    exact = LinearRegression(tol=0.0, max_iter=40).fit(slow, y)
+    assert exact.solver_ == "gd" and exact.n_iter_ == 40
 
 
 def test_crossover_is_monotone_in_d():
