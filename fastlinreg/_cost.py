@@ -20,10 +20,11 @@ The Gram solver is never chosen above ``GRAM_MAX_FEATURES`` (its d x d matrices 
 
 The expected passes are those of a well-conditioned problem. An ill-conditioned one costs
 streaming descent more iterations and the Gram solver nothing more (columns with neighbouring
-correlation 0.9, 200,000 x 300 float64: 506 passes and 7.5 s against one pass and 0.29 s). So
-when ``"auto"`` starts streaming descent it stops after :func:`gram_cost_in_passes` iterations,
-the price of the Gram fit, and finishes with the Gram solver from where it stopped: at most about
-twice the cost of the better choice made in hindsight (0.71 s and 28 passes on those data).
+correlation 0.9, 200,000 x 300 float64: 506 passes and 8.2 s against one pass and 0.34 s, with
+``python scripts/auto_fallback.py``). So when ``"auto"`` starts streaming descent it stops after
+:func:`gram_cost_in_passes` iterations, the price of the Gram fit, and finishes with the Gram
+solver from where it stopped: at most about twice the cost of the better choice made in
+hindsight (0.76 s and 28 passes on those data).
 """
 
 from __future__ import annotations
