@@ -26,9 +26,10 @@ There is one compiled kernel per feature count up to ``small_d_limit(dtype)`` an
 
 Precision: all arithmetic is float64 (float32 values convert exactly; ``coef`` is float64).
 Summing the gradient terms of float32 X in float32 within 256-row blocks made the general kernel
-1.15-1.3x faster, but its error is relative to ``sum |r_i x_i|``, not to the gradient: near the
-optimum it is noise far above the solver's stopping level (a 2048 x 50 float32 fit ran to
-``max_iter``), and column offsets amplify it. So it is not done.
+1.15-1.3x faster (a variant compared in one process, not kept), but its error is relative to
+``sum |r_i x_i|``, not to the gradient: near the optimum it is noise far above the solver's
+stopping level (a 2048 x 50 float32 fit ran to ``max_iter``), and column offsets amplify it.
+So it is not done.
 """
 
 from __future__ import annotations
