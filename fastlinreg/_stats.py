@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,6 @@ from typing import Any
 
 import numba
 import numpy as np
-from scipy.linalg.blas import dsyrk
 from threadpoolctl import ThreadpoolController
 
 from . import _kernels
@@ -339,6 +339,14 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     return SufficientStats(sum_w, mean_x, mean_y, cxx, cxy, cyy, n)
 
 
+@functools.cache
+def _dsyrk() -> Callable[..., np.ndarray]:
+    """Return SciPy's BLAS ``dsyrk``, imported on first use rather than with the package."""
+    from scipy.linalg.blas import dsyrk
+
+    return dsyrk
+
+
 def _blas_chunk(X, Y, sw, shift_x, shift_y, start, stop):
     """Compute what :func:`fastlinreg._kernels.gram_chunk` does, by float64 blocks and BLAS.
 
@@ -362,7 +370,7 @@ def _blas_chunk(X, Y, sw, shift_x, shift_y, start, stop):
         if sw.shape[0]:
             zb *= np.sqrt(sw[i0:i1])[:, None]
         if d >= _SYRK_MIN_FEATURES:
-            acc = dsyrk(1.0, zb.T, beta=1.0, c=acc, trans=0, lower=0, overwrite_c=1)
+            acc = _dsyrk()(1.0, zb.T, beta=1.0, c=acc, trans=0, lower=0, overwrite_c=1)
         else:
             np.matmul(zb.T, zb, out=product)
             acc += product
