@@ -19,11 +19,11 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from sklearn.utils.validation import _assert_all_finite, check_array
 
 from ._cost import choose_solver
 from ._solvers import Reparametrization, SummedObjective
 from ._stats import ColumnMoments, SufficientStats, compute_moments, compute_stats
+from ._validation import assert_all_finite
 
 if TYPE_CHECKING:
     from ._estimator import LinearRegression
@@ -74,9 +74,9 @@ class ChunkedData(Protocol):
 
 def raise_non_finite(X: np.ndarray, Y: np.ndarray | None = None) -> None:
     """Name the problem when a pass over the data produced non-finite sums."""
-    _assert_all_finite(X, input_name="X")
+    assert_all_finite(X, input_name="X")
     if Y is not None:
-        _assert_all_finite(Y, input_name="y")
+        assert_all_finite(Y, input_name="y")
     raise ValueError(
         "X has values too large for float64 arithmetic (their squares overflow); rescale X"
     )
@@ -189,6 +189,9 @@ def to_block(
         For a wrong number of features, rows or target dimensions, NaN/inf in ``y``, or
         negative or non-finite weights (NaN/inf in ``X`` is found by the pass over it).
     """
+    # Chunked sources (files, Dask) import scikit-learn anyway; fitting one array does not.
+    from sklearn.utils.validation import check_array
+
     X = check_array(X, dtype=dtype, ensure_all_finite=False, ensure_min_samples=0, order=None)
     if X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features, expected {n_features}")
@@ -207,7 +210,7 @@ def to_block(
     Y = y[:, None] if y.ndim == 1 else y
     if Y.shape[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {Y.shape[0]}")
-    _assert_all_finite(Y, input_name="y")
+    assert_all_finite(Y, input_name="y")
     if sample_weight is None:
         return X, Y, np.empty(0)
     sw = np.asarray(sample_weight, dtype=np.float64)

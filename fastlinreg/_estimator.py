@@ -9,13 +9,6 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import (
-    _assert_all_finite,
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
 
 from . import _kernels
 from ._chunked import block_stats, raise_non_finite
@@ -32,6 +25,12 @@ from ._solvers import (
     gradient_descent,
 )
 from ._stats import SufficientStats
+from ._validation import (
+    assert_all_finite,
+    check_fitted,
+    validate_fit_data,
+    validate_predict_data,
+)
 
 _SOLVERS = ("auto", "gd", "gram")
 
@@ -40,19 +39,6 @@ def _is_constant(var: np.ndarray, mean: np.ndarray, n_samples: int) -> np.ndarra
     """Flag columns whose variance is within rounding of zero (scikit-learn's criterion)."""
     eps = np.finfo(np.float64).eps
     return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
-
-
-def _float_dtypes(X):
-    """Return the dtypes ``X`` may be validated to: float32 kept as float32, others made float64.
-
-    scikit-learn keeps float32 for NumPy arrays and pandas frames, but converts other frames
-    (polars) to the first dtype listed; an all-float32 polars frame therefore asks for float32.
-    """
-    if type(X).__module__.startswith("polars") and hasattr(X, "schema"):
-        dtypes = list(X.schema.values())
-        if dtypes and all(str(dt) == "Float32" for dt in dtypes):
-            return np.float32
-    return [np.float64, np.float32]
 
 
 def _is_dask_collection(obj) -> bool:
@@ -327,27 +313,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
 
     def _validate_xy(self, X, y, sample_weight, reset):
         # Finiteness of X is checked by the first pass over it rather than by a separate pass.
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            dtype=_float_dtypes(X),
-            y_numeric=True,
-            multi_output=True,
-            ensure_all_finite=False,
-            order=None,
-            copy=False,
-            reset=reset,
-        )
-        if y.dtype.kind not in "f" or y.dtype.itemsize not in (4, 8):
-            y = y.astype(np.float64)
-        _assert_all_finite(y, input_name="y")
-        sw = (
-            np.empty(0)
-            if sample_weight is None
-            else _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        )
-        return X, y, sw
+        return validate_fit_data(self, X, y, sample_weight, reset=reset)
 
     def _warm_start_model(self, d, k):
         """Return the previous model as float64 blocks to warm-start from, or None."""
@@ -408,7 +374,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             y_scale = float(np.sqrt(np.sum(np.average(np.square(Y), axis=0, weights=weights))))
             result = self._descend(objective, reparam, start, mean_y, y_scale, max_iter=max_iter)
         except DivergenceError:
-            _assert_all_finite(X, input_name="X")
+            assert_all_finite(X, input_name="X")
             raise
         return result, reparam, passes + objective.n_passes
 
@@ -433,6 +399,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
             raise DivergenceError("the fit produced non-finite coefficients")
         if not result.converged and self.tol > 0:
+            from sklearn.exceptions import ConvergenceWarning  # imported only to warn
+
             warnings.warn(
                 f"gradient descent did not reach tol={self.tol} in max_iter={self.max_iter} "
                 "iterations; increase max_iter or tol",
@@ -488,15 +456,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             from . import dask
 
             return dask.predict(self, X)
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            dtype=_float_dtypes(X),
-            ensure_all_finite=False,
-            order=None,
-            reset=False,
-        )
+        check_fitted(self)
+        X = validate_predict_data(self, X)
         coef = np.atleast_2d(np.asarray(self.coef_, dtype=np.float64))
         intercept = np.broadcast_to(
             np.asarray(self.intercept_, dtype=np.float64), (coef.shape[0],)
@@ -504,5 +465,5 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         out = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
         launch(_kernels.predict_into, X, coef, intercept, out, _kernels.N_CHUNKS)
         if not np.all(np.isfinite(out)):
-            _assert_all_finite(X, input_name="X")
+            assert_all_finite(X, input_name="X")
         return out[:, 0] if np.ndim(self.coef_) == 1 else out
