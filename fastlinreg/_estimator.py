@@ -8,12 +8,12 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
 
 from . import _kernels
 from ._chunked import block_stats, raise_non_finite
 from ._cost import GRAM_MAX_FEATURES, choose_solver, gram_cost_in_passes
 from ._runtime import launch
+from ._sklearn_compat import SklearnRegressorBase
 from ._solvers import (
     DivergenceError,
     GramObjective,
@@ -46,7 +46,7 @@ def _is_dask_collection(obj) -> bool:
     return type(obj).__module__.startswith("dask") and hasattr(obj, "__dask_graph__")
 
 
-class LinearRegression(RegressorMixin, BaseEstimator):
+class LinearRegression(SklearnRegressorBase):
     """Least-squares linear regression fitted by gradient descent on a fused Numba kernel.
 
     Each iteration makes one parallel pass over ``X`` that computes predictions, residuals, the
@@ -137,6 +137,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     >>> np.round(model.coef_, 6), round(float(model.intercept_), 6)
     (array([ 2., -1.]), 0.5)
     """
+
+    # Set by input validation in fit (declared for type checkers; absent until then).
+    n_features_in_: int
+    feature_names_in_: np.ndarray
 
     def __init__(
         self,
@@ -399,7 +403,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
             raise DivergenceError("the fit produced non-finite coefficients")
         if not result.converged and self.tol > 0:
-            from sklearn.exceptions import ConvergenceWarning  # imported only to warn
+            from sklearn.exceptions import ConvergenceWarning  # scikit-learn only when warning
 
             warnings.warn(
                 f"gradient descent did not reach tol={self.tol} in max_iter={self.max_iter} "
