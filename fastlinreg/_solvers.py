@@ -390,7 +390,9 @@ def gradient_descent(
             if grad_scale is None:
                 grad_scale = (_norm(g_c), _norm(g_b))
             scale_c, scale_b = grad_scale
-        exploded = not math.isfinite(f) or f > _DIVERGENCE_FACTOR * f_ref + 1e-300
+        # abs: a loss computed from sufficient statistics at an exact fit rounds to about
+        # -1e-16, and a negative reference must not make the start itself look diverged.
+        exploded = not math.isfinite(f) or f > _DIVERGENCE_FACTOR * abs(f_ref) + 1e-300
         if auto_step and math.isfinite(f) and f > f_ref + _BACKTRACK_RTOL * abs(f_ref) + 1e-300:
             exploded = True
         if exploded:

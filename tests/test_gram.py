@@ -176,6 +176,18 @@ def test_partial_fit_continues_a_gram_fit(rng):
     assert_coef_close(model.coef_, LinearRegression().fit(X, y).coef_, 1e-8)
 
 
+def test_partial_fit_from_an_exact_fit(rng):
+    # y exactly linear in X: the loss at the previous solution rounds to about -1e-16, which
+    # once made the start look diverged ("non-finite loss at the starting point").
+    X = rng.normal(size=(200, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + 0.5
+    model = LinearRegression(solver="gram").fit(X, y).partial_fit(X, y)
+    again = LinearRegression().partial_fit(X, y).partial_fit(X, y)
+    for fitted in (model, again):
+        assert_coef_close(fitted.coef_, [1.0, 2.0, 3.0], 1e-9)
+        assert abs(fitted.intercept_ - 0.5) < 1e-9
+
+
 def test_partial_fit_rejects_changed_shapes(rng):
     X, y = _problem(rng, n=100, d=5)
     model = LinearRegression().partial_fit(X, y)
