@@ -15,8 +15,9 @@ from fastlinreg import _fused, _kernels
 from fastlinreg._runtime import _serial_twin, launch
 
 # Small d up to one past each dtype's dedicated kernels; rows of 8 float64 go to the general
-# kernel; 33 float64 / 65 float32 are the first rows read sequentially (> 256 bytes); 101 prime.
-FEATURES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 33, 65, 101]
+# kernel; 9 to 32 to the four-lane kernels (three to eight blocks; 12, 24, 32 without overlap);
+# 33 float64 / 65 float32 are the first rows read sequentially (> 256 bytes); 101 prime.
+FEATURES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 17, 24, 27, 32, 33, 65, 101]
 
 
 def _case(rng, n, d, k, dtype, weights, with_y):
@@ -74,24 +75,41 @@ def test_non_contiguous_targets_and_strided_rows(rng, d):
 
 
 def test_dispatch_by_layout_dtype_and_width(rng):
+    assert list(_fused.SHORT_FEATURES) == list(range(9, 33))
     for dtype, limit in ((np.float32, 8), (np.float64, 7)):
         assert _fused.small_d_limit(dtype) == limit
         for d in range(1, limit + 1):
             kernel = _fused.fused_pass_for(np.zeros((4, d), dtype))
             assert kernel is _fused.KERNELS[1 + d]
-        assert _fused.fused_pass_for(np.zeros((4, limit + 1), dtype)) is _fused.fused_pass_rows
+        for d in range(limit + 1, 40):
+            kernel = _fused.fused_pass_for(np.zeros((4, d), dtype))
+            if d in _fused.SHORT_FEATURES:
+                assert kernel is _fused._FUSED_PASS_SHORT[(d + 3) // 4]
+            else:
+                assert kernel is _fused.fused_pass_rows
         assert _fused.fused_pass_for(np.zeros((4, 3), dtype, order="F")) is _fused.fused_pass_cols
+        strided = np.zeros((8, 11), dtype)[::2]
+        assert _fused.fused_pass_for(strided) is _fused.fused_pass_rows
 
 
-def test_small_kernel_refuses_another_width(rng):
-    kernel = _fused.fused_pass_for(np.zeros((4, 3)))
-    X = np.zeros((10, 4))
+@pytest.mark.parametrize(("compiled_for", "given"), [(3, 4), (11, 13), (11, 8), (20, 16)])
+def test_fixed_width_kernels_refuse_another_width(rng, compiled_for, given):
+    kernel = _fused.fused_pass_for(np.zeros((4, compiled_for)))
+    X = np.zeros((10, given))
     with pytest.raises(ValueError, match="another number of features"):
-        kernel(X, np.zeros((10, 1)), np.zeros((1, 4)), np.zeros(1), np.empty(0), 64)
+        kernel(X, np.zeros((10, 1)), np.zeros((1, given)), np.zeros(1), np.empty(0), 64)
+
+
+@pytest.mark.parametrize("d", [5, 11])
+def test_non_contiguous_weights(rng, d):
+    X, Y, coef, intercept, sw = _case(rng, 1001, d, 2, np.float32, True, True)
+    strided = np.repeat(sw, 2)[::2]
+    assert not strided.flags.c_contiguous
+    _check(X, Y, coef, intercept, strided, np.float32)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("d", [2, 50])
+@pytest.mark.parametrize("d", [2, 11, 50])
 def test_same_result_for_any_thread_count(rng, dtype, d):
     # Large enough for the parallel path; the kernel's serial twin runs the same chunks in order.
     X, Y, coef, intercept, sw = _case(rng, 100_003, d, 2, dtype, True, True)
