@@ -15,7 +15,7 @@ DTYPES = ["float64", "float32"]
 #: (megabytes of X, n_features, dtype) grid of the kernel-bandwidth suite; the number of rows is
 #: ``ceil(MB * 1e6 / (d * itemsize))``, as in ``fastlinreg bench --kernel`` (800 MB there).
 KERNEL_MEGABYTES = [64, 256]
-KERNEL_FEATURES = [1, 7, 50, 257]
+KERNEL_FEATURES = [1, 7, 13, 50, 257]
 
 THREADS = bench.default_threads()
 

@@ -73,9 +73,10 @@ __all__ = [
     "warm_up",
 ]
 
-#: Default feature counts: the dedicated small-d kernels (1-8, with primes), then the general
-#: kernel from short rows to rows of 8 KB, odd and prime counts included.
-FEATURES = (1, 2, 3, 5, 7, 8, 13, 50, 101, 257, 1000)
+#: Default feature counts: the dedicated small-d kernels (1-8, with primes), the four-lane
+#: kernels for 9-32 features (11, 13 and 20: overlapping last blocks), then the general kernel
+#: up to rows of 8 KB, odd and prime counts included.
+FEATURES = (1, 2, 3, 5, 7, 8, 11, 13, 20, 50, 101, 257, 1000)
 DTYPES = ("float64", "float32")
 #: Default size of ``X`` per shape, in MB: far beyond any cache, so every pass reads memory.
 MEGABYTES = 800.0

@@ -27,7 +27,7 @@ from fastlinreg import bench, bench_kernel
 pytest.importorskip("pytest_benchmark")
 
 MEGABYTES = float(os.environ.get("FASTLINREG_BENCH_MB", "256"))
-FEATURES = [1, 7, 50, 257]
+FEATURES = [1, 7, 13, 50, 257]
 DTYPES = ["float64", "float32"]
 THREADS = bench.default_threads()
 ROUNDS = 5

@@ -171,7 +171,7 @@ def test_n_samples_for_sizes_x_in_megabytes():
 
 def test_config_defaults_and_validation():
     config = bench_kernel.KernelConfig()
-    assert config.features == (1, 2, 3, 5, 7, 8, 13, 50, 101, 257, 1000)
+    assert config.features == (1, 2, 3, 5, 7, 8, 11, 13, 20, 50, 101, 257, 1000)
     assert config.dtypes == ("float64", "float32")
     assert (config.megabytes, config.repeat) == (800.0, 9)
     assert config.threads == bench.default_threads()
