@@ -23,7 +23,7 @@ features from 9 to 32, and one for any ``d``, so that a fit compiles only the co
   widened once and used for the dot product and the gradient. LLVM left to itself either runs
   these short rows in scalar remainder loops (run-time ``d``) or gathers across rows
   (compile-time ``d``): float32 rows of 9-15 features ran at 40-70 % of the read probe, now
-  90 % (see the README's kernel table).
+  80-95 % (see the README's kernel table).
 - any ``d``: four rows per step, so four dot products run as independent chains and the
   gradient is updated once per four rows. Short rows interleave the four dot products in one
   loop; rows longer than ``_INTERLEAVE_ROW_BYTES`` are read one after the other, because four
@@ -52,8 +52,8 @@ from ._simd import four_rows
 #: to gather loads (3.7 GB/s against 13.3 GB/s for the general kernel), so it stops at 7.
 _SMALL_D_LIMIT = {4: 8, 8: 7}
 #: Row lengths with a kernel in explicit four-lane vector code (:mod:`fastlinreg._simd`), one
-#: per number of four-feature blocks ``NB = ceil(d / 4)``. Measured against the general kernel
-#: (in-cache, one thread, float32): d = 11 3.9 -> 1.9 ns per row, d = 20 4.5 -> 2.5 ns.
+#: per number of four-feature blocks ``NB = ceil(d / 4)``. Above 32 features the general kernel
+#: keeps up with memory on its own (README, kernel table: d = 50 at 87-108 % of the probe).
 SHORT_FEATURES = range(9, 33)
 #: Rows per block in the small-d kernels (the block's y and weights stay in L1/L2).
 _SMALL_BLOCK = 4096
