@@ -1,32 +1,26 @@
-"""Fitting from data in chunks: the estimator's logic when ``X`` is not one array.
+"""Data sources for the fit driver: row blocks seen through a few one-pass reductions.
 
-An adapter (a file read chunk by chunk, a Dask collection reduced on a cluster) presents its data
-as a :class:`ChunkedData`: three one-pass reductions over its row blocks, built from the
-per-block functions below. :func:`fit_chunked` then does what ``LinearRegression.fit`` does:
-
-- ``solver="gram"``: one pass merges the blocks' sufficient statistics (exact, Chan et al.'s
-  pairwise update), then gradient descent runs on them at ``O(d^2)`` per iteration;
-- ``solver="gd"``: one pass merges the blocks' column moments (the preconditioning), then every
-  gradient evaluation is one pass that adds the blocks' fused-pass sums.
-
-Only ``O(d^2)`` (statistics) or ``O(d)`` (moments, gradients) numbers per block leave a block.
+An array in memory (:class:`ArrayData`), a file read chunk by chunk, or a Dask collection reduced
+on a cluster presents its data as a :class:`ChunkedData`, built from the per-block functions
+below, and :func:`fastlinreg._driver.fit` fits it. Only ``O(d^2)`` (statistics, QR factors) or
+``O(d)`` (moments, gradients) numbers per block leave a block.
 """
 
 from __future__ import annotations
 
 import functools
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 import numpy as np
 
-from ._cost import choose_solver
-from ._solvers import Reparametrization, SummedObjective
+from . import _kernels
+from ._runtime import launch
+from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats, compute_moments, compute_stats
+from ._tsqr import QRFactor, compute_qr
 from ._validation import assert_all_finite
-
-if TYPE_CHECKING:
-    from ._estimator import LinearRegression
 
 Sums = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -46,6 +40,8 @@ class ChunkedData(Protocol):
         Number of rows, when known before a pass.
     feature_names : ndarray of str or None
         Column names, when ``X`` has string column names.
+    rereadable : bool
+        Whether more than one pass can be made (false for a one-shot iterator).
     """
 
     n_features: int
@@ -54,6 +50,7 @@ class ChunkedData(Protocol):
     dtype: np.dtype
     n_rows: int | None
     feature_names: np.ndarray | None
+    rereadable: bool
 
     def stats(self) -> SufficientStats:
         """One pass: the merged :func:`block_stats` of every block."""
@@ -65,6 +62,16 @@ class ChunkedData(Protocol):
 
     def pass_sums(self, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
         """One pass: the added :func:`~fastlinreg._solvers.fused_pass_sums` of every block."""
+        ...
+
+    def qr(self, fit_intercept: bool) -> QRFactor:
+        """One pass: the merged :func:`block_qr` of every block."""
+        ...
+
+    def refine_sums(
+        self, shift_x: np.ndarray, shift_y: np.ndarray, coef: np.ndarray, offset: np.ndarray
+    ) -> Sums:
+        """One pass: the added :func:`block_refine` sums of every block."""
         ...
 
     def streaming(self) -> AbstractContextManager[None]:
@@ -138,6 +145,61 @@ def block_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Co
         np.concatenate([x.sumsq, y.sumsq]),
         x.n_samples,
     )
+
+
+def block_qr(
+    X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray, fit_intercept: bool
+) -> QRFactor:
+    """QR factor of one block, checked for NaN/inf.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+    Y : ndarray of shape (n, k), float32 or float64
+    sample_weight : ndarray of shape (n,) or (0,), float64
+    fit_intercept : bool
+
+    Returns
+    -------
+    QRFactor
+
+    Raises
+    ------
+    ValueError
+        If the block holds NaN or infinity, or values too large to factor.
+    """
+    factor = compute_qr(X, Y, sample_weight, fit_intercept)
+    if not np.all(np.isfinite(factor.R)):
+        raise_non_finite(X, Y)
+    return factor
+
+
+def block_refine(
+    X: np.ndarray,
+    Y: np.ndarray,
+    sample_weight: np.ndarray,
+    shift_x: np.ndarray,
+    shift_y: np.ndarray,
+    coef: np.ndarray,
+    offset: np.ndarray,
+) -> Sums:
+    """Residual sums of one block in shifted coordinates (see ``shifted_residual_sums``)."""
+    return launch(
+        _kernels.shifted_residual_sums,
+        X,
+        Y,
+        sample_weight,
+        shift_x,
+        shift_y,
+        coef,
+        offset,
+        _kernels.N_CHUNKS,
+    )
+
+
+def merge_qr(*parts: QRFactor) -> QRFactor:
+    """Merge the QR factors of several blocks, in the order given."""
+    return functools.reduce(QRFactor.merge, parts)
 
 
 def merge_stats(*parts: SufficientStats) -> SufficientStats:
@@ -221,72 +283,60 @@ def to_block(
     return X, Y, sw
 
 
-def _check_weights(sum_w: float, n_samples: int) -> None:
-    if n_samples == 0:
-        raise ValueError("the data has no rows")
-    if sum_w <= 0.0:
-        raise ValueError("sample_weight must not be all zero")
-
-
-def fit_chunked(model: LinearRegression, data: ChunkedData) -> LinearRegression:
-    """Fit ``model`` on chunked data, as ``model.fit`` would on the concatenated blocks.
+class ArrayData:
+    """:class:`ChunkedData` over one array in memory (or a memory map): a single block.
 
     Parameters
     ----------
-    model : LinearRegression
-        Its parameters (``solver``, ``alpha``, ``tol``, ...) are honoured as in ``fit``.
-    data : ChunkedData
-
-    Returns
-    -------
-    LinearRegression
-        ``model``, fitted. ``n_passes_`` counts passes over the data; the ``"gd"`` path always
-        makes one pass for the column moments, which also give the total weight.
+    X : ndarray of shape (n, d), float32 or float64
+        Validated; read in place.
+    Y : ndarray of shape (n, k), float32 or float64
+    sample_weight : ndarray of shape (n,) or (0,), float64
+    y_ndim : int
+    rereadable : bool, default=True
+        False for ``partial_fit``'s batches, whose rows are seen once.
     """
-    model._check_params()
-    d, k = data.n_features, data.n_targets
-    solver = model.solver
-    if solver == "auto":
-        # Both costs of the model are proportional to n, so its choice depends only on d and the
-        # item size; a chunked source whose length is unknown before a pass can use n = 1.
-        solver = choose_solver(data.n_rows or 1, d, data.dtype.itemsize)
-    start = model._warm_start_model(d, k)
-    if solver == "gram":
-        stats = data.stats()
-        _check_weights(stats.sum_w, stats.n_samples)
-        result, reparam = model._solve_gram(stats, start)
-        model._stats = stats
-        passes = 1
-    else:
-        with data.streaming():
-            moments = data.moments()
-            _check_weights(moments.sum_w, moments.n_samples)
-            mean_y = moments.mean[d:]
-            y_scale = float(np.sqrt(np.sum(moments.sumsq[d:]) / moments.sum_w))
-            if model.standardize:
-                reparam = model._reparametrization(
-                    moments.mean[:d],
-                    moments.m2[:d],
-                    moments.sumsq[:d],
-                    moments.sum_w,
-                    moments.n_samples,
-                    center=True,
-                )
-            else:
-                reparam = Reparametrization(np.zeros(d), np.ones(d), bool(model.fit_intercept))
-            objective = SummedObjective(
-                pass_sums=data.pass_sums,
-                sum_weight=moments.sum_w,
-                alpha=float(model.alpha),
-                reparam=reparam,
-            )
-            result = model._descend(objective, reparam, start, mean_y, y_scale)
-        model._stats = None
-        passes = 1 + objective.n_passes
-    model._set_model(result, reparam, data.dtype, data.y_ndim, solver, passes)
-    model.n_features_in_ = d
-    if data.feature_names is not None:
-        model.feature_names_in_ = data.feature_names
-    elif hasattr(model, "feature_names_in_"):
-        del model.feature_names_in_
-    return model
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        sample_weight: np.ndarray,
+        y_ndim: int,
+        rereadable: bool = True,
+    ):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.n_features = X.shape[1]
+        self.n_targets = Y.shape[1]
+        self.y_ndim = y_ndim
+        self.dtype = X.dtype
+        self.n_rows: int | None = X.shape[0]
+        self.feature_names: np.ndarray | None = None
+        self.rereadable = rereadable
+
+    def stats(self) -> SufficientStats:
+        """Return the block's sufficient statistics (one pass)."""
+        return block_stats(self.X, self.Y, self.sample_weight)
+
+    def moments(self) -> ColumnMoments:
+        """Return the column moments of ``[X, Y]`` (one pass)."""
+        return block_moments(self.X, self.Y, self.sample_weight)
+
+    def pass_sums(self, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
+        """Return the fused pass's sums (one pass)."""
+        return fused_pass_sums(self.X, self.Y, self.sample_weight, coef, intercept, with_y)
+
+    def qr(self, fit_intercept: bool) -> QRFactor:
+        """Return the QR factor (one pass)."""
+        return block_qr(self.X, self.Y, self.sample_weight, fit_intercept)
+
+    def refine_sums(
+        self, shift_x: np.ndarray, shift_y: np.ndarray, coef: np.ndarray, offset: np.ndarray
+    ) -> Sums:
+        """Return the residual sums in shifted coordinates (one pass)."""
+        return block_refine(self.X, self.Y, self.sample_weight, shift_x, shift_y, coef, offset)
+
+    @contextmanager
+    def streaming(self) -> Iterator[None]:
+        """Nothing to prepare: the array is in memory."""
+        yield

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import math
 import numbers
 import warnings
 
 import numpy as np
 
-from . import _kernels
-from ._chunked import block_stats, raise_non_finite
-from ._cost import GRAM_MAX_FEATURES, choose_solver, gram_cost_in_passes
+from . import _driver, _kernels
+from ._chunked import ArrayData, ChunkedData, block_qr, block_stats
+from ._driver import FitOutcome, FitParams
 from ._runtime import launch
 from ._sklearn_compat import SklearnRegressorBase
-from ._solvers import (
-    DivergenceError,
-    GramObjective,
-    Objective,
-    Reparametrization,
-    SolverResult,
-    SummedObjective,
-    fused_pass_sums,
-    gradient_descent,
-)
-from ._stats import SufficientStats
+from ._solvers import DivergenceError
 from ._validation import (
     assert_all_finite,
     check_fitted,
@@ -32,13 +20,7 @@ from ._validation import (
     validate_predict_data,
 )
 
-_SOLVERS = ("auto", "gd", "gram")
-
-
-def _is_constant(var: np.ndarray, mean: np.ndarray, n_samples: int) -> np.ndarray:
-    """Flag columns whose variance is within rounding of zero (scikit-learn's criterion)."""
-    eps = np.finfo(np.float64).eps
-    return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
+_SOLVERS = _driver.SOLVERS
 
 
 def _is_dask_collection(obj) -> bool:
@@ -47,13 +29,15 @@ def _is_dask_collection(obj) -> bool:
 
 
 class LinearRegression(SklearnRegressorBase):
-    """Least-squares linear regression fitted by gradient descent on a fused Numba kernel.
+    """Least squares and ridge regression, exact on ill-conditioned data, fast on large data.
 
-    Each iteration makes one parallel pass over ``X`` that computes predictions, residuals, the
-    gradient, the intercept gradient and the loss together. Columns are standardised implicitly
-    (the scaling is folded into the coefficients, so ``X`` is never copied), the step is ``1/L``
-    with ``L`` from power iteration, and Nesterov momentum with adaptive restart accelerates
-    convergence, so the defaults reach the closed-form solution without tuning.
+    The default fit makes one pass over ``X`` for its exact centred sufficient statistics,
+    solves the standardised normal equations directly (scaled Cholesky) and refines the
+    solution with one or two passes of a kernel that computes the exact residual gradient;
+    when the factorisation shows that the normal equations cannot deliver (condition number
+    near ``1 / sqrt(eps)``, or numerically singular), it moves to a one-pass tall-skinny QR.
+    For many features it streams: conjugate gradient on a fused Numba pass that computes
+    residuals, gradient and loss in one parallel read of ``X``. ``X`` is never copied.
 
     Parameters
     ----------
@@ -61,49 +45,63 @@ class LinearRegression(SklearnRegressorBase):
         Whether to fit an intercept.
     alpha : float, default=0.0
         L2 penalty; the solution equals ``sklearn.linear_model.Ridge(alpha=alpha)``.
-    solver : {"auto", "gd", "gram"}, default="auto"
-        ``"gd"`` is gradient descent with one fused pass over ``X`` per iteration. ``"gram"``
-        makes one pass to build the sufficient statistics (``X^T W X``, ``X^T W y``, sums),
-        then runs the same accelerated gradient descent on them at ``O(d^2)`` per iteration.
-        ``"auto"`` picks the cheaper by the cost model of :mod:`fastlinreg._cost` (Gram up to
-        224 features for float64 X, 44 for float32) and records the choice in ``solver_``;
-        when it starts with ``"gd"`` and that has not converged after as many iterations as the
-        Gram fit costs in passes (ill-conditioned data), it finishes with ``"gram"`` from
-        where ``"gd"`` stopped, and ``solver_`` and ``n_passes_`` say so.
+    solver : {"auto", "gram", "qr", "cg", "gd"}, default="auto"
+        - ``"gram"``: exact statistics (one pass), a scaled Cholesky solve (an
+          eigendecomposition giving the minimum-norm solution where the standardised matrix
+          is numerically singular: eigenvalues at most ``100 * eps`` of the largest), then
+          iterative refinement, one pass each, until the correction is at rounding level (at
+          most 4 passes).
+        - ``"qr"``: one-pass tall-skinny Householder QR of ``[1 | X - shift | y - shift]``,
+          solved by SVD of the small factor (``np.linalg.lstsq``'s rank cut-off
+          ``eps * max(n, d)``); twice the flops of the statistics, the accuracy of QR.
+        - ``"cg"``: conjugate gradient on the normal equations, one fused pass per iteration.
+        - ``"gd"``: gradient descent on the fused pass, Nesterov-accelerated (``accelerate``)
+          or plain with a fixed ``learning_rate`` (the tutorial's method).
+        - ``"auto"``: ``"gram"`` or ``"cg"`` by the cost model of :mod:`fastlinreg._cost`
+          (statistics up to 224 features for float64 X, 44 for float32). ``"cg"`` runs for
+          at most the cost of the Gram fit in passes, then the Gram fit finishes; the Gram fit
+          moves to ``"qr"`` when its factor cannot deliver ``tol``. ``solver_`` records the
+          path, e.g. ``"gram"``, ``"gram+qr"``, ``"cg+gram"``.
     learning_rate : "auto" or float, default="auto"
-        ``"auto"`` uses the step ``1/L``, where ``L`` is the largest eigenvalue of the
-        (preconditioned) Hessian estimated by power iteration on the same fused pass. A float
-        is a fixed step in the solver's coordinates (standardised units when
+        For ``"gd"``: ``"auto"`` uses the step ``1/L``, where ``L`` is the largest eigenvalue
+        of the (preconditioned) Hessian estimated by power iteration on the same fused pass.
+        A float is a fixed step in the solver's coordinates (standardised units when
         ``standardize=True``).
     max_iter : int, default=1000
-        Maximum number of gradient iterations (each one pass over ``X``).
+        Maximum number of iterations of ``"cg"`` and ``"gd"`` (each one pass over ``X``).
     tol : float, default=1e-10
-        Relative stationarity tolerance: stop when the norm of the gradient with respect to the
-        (standardised) coefficients falls below ``tol`` times its norm at zero coefficients
-        (at the warm-start point for a warm-started ``"gd"`` fit), and likewise for the
-        intercept. For well-conditioned data the relative error of
-        ``coef_`` is then about ``tol`` times the condition number of the standardised
-        problem. ``tol=0`` disables the test: exactly ``max_iter`` iterations run and no
-        :class:`~sklearn.exceptions.ConvergenceWarning` is issued.
+        Target relative error of the coefficients (in standardised units). The iterative
+        solvers stop when their estimate of it is within ``tol`` (``"cg"``: the residual over
+        the smallest Ritz value of the Lanczos matrix; ``"gd"``: the gradient over the
+        smallest Rayleigh quotient seen along its steps) or when the gradient is at rounding
+        level. The direct solvers refine to rounding level whatever ``tol``; ``tol`` decides
+        whether their error estimate counts as converged. ``tol=0`` makes the iterative
+        solvers run exactly ``max_iter`` iterations and issues no
+        :class:`~sklearn.exceptions.ConvergenceWarning`.
     accelerate : bool, default=True
-        Use Nesterov momentum with gradient-based adaptive restart.
+        ``"gd"``: Nesterov momentum with gradient-based adaptive restart.
     standardize : bool, default=True
-        Precondition by centring and scaling the columns, without copying ``X``.
+        ``"cg"`` and ``"gd"``: precondition by centring and scaling the columns, without
+        copying ``X``. ``"gram"`` and ``"qr"``: factor the problem with columns scaled to unit
+        norm; without, in the original units (which decides only the rank cut-off and which
+        minimum-norm solution a rank-deficient design gets: ``np.linalg.lstsq``'s Euclidean
+        one).
     warm_start : bool, default=False
-        Start from the previous solution when refitting data with the same shape.
+        ``"cg"`` and ``"gd"``: start from the previous solution when refitting data with the
+        same shape.
+    verbose : int, default=0
+        Print the objective every ``verbose`` iterations when positive.
 
     Notes
     -----
-    On rank-deficient data both solvers converge to the minimum-norm solution in the
-    coordinates they iterate in: with ``standardize=False`` that is ``np.linalg.lstsq``'s; with
-    standardisation it is the minimum norm of the standardised coefficients (identical
-    predictions, and identical coefficients when dependent columns share a scale).
+    On rank-deficient data the direct solvers give the minimum-norm solution of the
+    standardised coefficients (identical predictions to ``np.linalg.lstsq``'s, and identical
+    coefficients when dependent columns share a scale); the iterative ones converge to it from
+    a zero start.
 
-    ``partial_fit`` accumulates the sufficient statistics of every batch exactly (it is not
-    stochastic gradient descent), so after any sequence of batches the model equals ``fit`` on
-    their concatenation.
-    verbose : int, default=0
-        Print the objective every ``verbose`` iterations when positive.
+    ``partial_fit`` accumulates the sufficient statistics (or, with ``solver="qr"``, the QR
+    factor) of every batch exactly (it is not stochastic gradient descent), so after any
+    sequence of batches the model equals ``fit`` on their concatenation.
 
     Attributes
     ----------
@@ -112,16 +110,28 @@ class LinearRegression(SklearnRegressorBase):
     intercept_ : float or ndarray of shape (n_targets,)
         Intercept(s); 0.0 when ``fit_intercept=False``.
     n_iter_ : int
-        Gradient iterations run (power-iteration passes not included).
+        Iterations of ``"cg"``/``"gd"`` (power-iteration passes not included), plus
+        refinement passes of the direct solvers.
     n_passes_ : int
         Passes over ``X`` made by the fit, all kinds included.
     loss_curve_ : list of float
         The objective ``(sum w r**2 + alpha ||coef||**2) / (2 sum w)`` (summed over targets)
-        at each iteration.
+        at each evaluated point.
     converged_ : bool
-        Whether the stopping test was met.
+        Whether the estimated relative error of ``coef_`` (``error_estimate_``) is within
+        ``tol``, or at rounding level for a direct solve.
+    error_estimate_ : float
+        The fit's estimate of the relative error of ``coef_`` in standardised units.
     solver_ : str
-        The solver that ran (``"gd"`` or ``"gram"``).
+        The solver or sequence of solvers that ran.
+    rank_ : int or None
+        Numerical rank of the standardised design, from the factorisation (None after a
+        ``"cg"`` or ``"gd"`` fit).
+    singular_ : ndarray of shape (min(n_samples, n_features),) or None
+        Singular values of the centred (with an intercept), weighted design with columns
+        scaled to unit norm (unscaled with ``standardize=False``), descending.
+    cond_ : float or None
+        Condition number of that design (``inf`` when rank-deficient).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -209,8 +219,23 @@ class LinearRegression(SklearnRegressorBase):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
 
+    def _fit_params(self) -> FitParams:
+        """Validate the parameters and return them as the driver takes them."""
+        self._check_params()
+        return FitParams(
+            fit_intercept=bool(self.fit_intercept),
+            alpha=float(self.alpha),
+            solver=str(self.solver),
+            learning_rate=self.learning_rate,
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+            accelerate=bool(self.accelerate),
+            standardize=bool(self.standardize),
+            verbose=int(self.verbose),
+        )
+
     def fit(self, X, y, sample_weight=None):
-        """Fit the model by gradient descent.
+        """Fit the model.
 
         Parameters
         ----------
@@ -234,46 +259,30 @@ class LinearRegression(SklearnRegressorBase):
         ValueError
             For invalid parameters or input (NaN/inf, shapes, negative weights, ...).
         DivergenceError
-            If an explicit ``learning_rate`` makes the iterations diverge.
+            If an explicit ``learning_rate`` makes gradient descent diverge.
         """
         if _is_dask_collection(X):
             from . import dask
 
             return dask.fit(self, X, y, sample_weight)
         self._check_params()
-        X, y, sw = self._validate_xy(X, y, sample_weight, reset=True)
-        Y = y[:, None] if y.ndim == 1 else y
-        n, d = X.shape
+        X, y, sw = validate_fit_data(self, X, y, sample_weight, reset=True)
         if sw.shape[0] and sw.sum() <= 0.0:
             raise ValueError("sample_weight must not be all zero")
-        solver = self.solver
-        max_iter = int(self.max_iter)
-        if solver == "auto":
-            solver = choose_solver(n, d, X.dtype.itemsize)
-            if solver == "gd" and self.tol > 0 and d <= GRAM_MAX_FEATURES:
-                # Streaming descent for at most the price of the Gram fit, then the Gram fit.
-                max_iter = min(max_iter, math.ceil(gram_cost_in_passes(d, X.dtype.itemsize)))
-        start = self._warm_start_model(d, Y.shape[1])
-        self._stats: SufficientStats | None = None
-        passes = 0
-        if solver == "gd":
-            result, reparam, passes = self._solve_streaming(X, Y, sw, start, max_iter)
-            if not result.converged and max_iter < self.max_iter:
-                solver, start = "gram", reparam.to_model(result.c, result.b)
-        if solver == "gram":
-            stats = block_stats(X, Y, sw)
-            result, reparam = self._solve_gram(stats, start)
-            self._stats = stats
-            passes += 1
-        self._set_model(result, reparam, X.dtype, y.ndim, solver, passes)
-        return self
+        Y = y[:, None] if y.ndim == 1 else y
+        return fit_source(self, ArrayData(X, Y, sw, y.ndim), set_features=False)
 
     def partial_fit(self, X, y, sample_weight=None):
-        """Add a batch of rows to the sufficient statistics and refit from them, exactly.
+        """Add a batch of rows to the accumulated statistics and solve from them, exactly.
 
-        After any sequence of batches the model equals ``fit`` on their concatenation (up to
-        ``tol``). The statistics of a ``solver="gram"`` fit are continued; after a ``"gd"``
-        fit, which keeps none, the first call starts a new accumulation.
+        After any sequence of batches the model equals ``fit`` on their concatenation, up to
+        the accuracy of the factorisation. ``solver="qr"`` accumulates the QR factor of the
+        rows (merged exactly, at about twice the cost of the statistics); every other solver
+        accumulates the sufficient statistics and solves them directly. The statistics or
+        factor of a previous ``fit`` by the same method are continued; otherwise the first
+        call starts a new accumulation. The rows are not read again, so there is no
+        refinement: on data whose normal equations lose more digits than ``tol`` allows the
+        fit warns and says so; use ``solver="qr"``.
 
         Parameters
         ----------
@@ -292,32 +301,34 @@ class LinearRegression(SklearnRegressorBase):
             If the number of features or targets differs from earlier batches, or for invalid
             input.
         """
-        self._check_params()
-        first = getattr(self, "_stats", None) is None
-        X, y, sw = self._validate_xy(X, y, sample_weight, reset=first)
+        params = self._fit_params()
+        use_qr = params.solver == "qr"
+        previous = getattr(self, "_qr" if use_qr else "_stats", None)
+        if previous is not None and use_qr and previous.fit_intercept != params.fit_intercept:
+            previous = None
+        first = previous is None
+        X, y, sw = validate_fit_data(self, X, y, sample_weight, reset=first)
         Y = y[:, None] if y.ndim == 1 else y
-        if not first and self._stats is not None and Y.shape[1] != self._stats.cxy.shape[1]:
-            raise ValueError(
-                f"y has {Y.shape[1]} targets, but earlier batches had {self._stats.cxy.shape[1]}"
-            )
-        batch = block_stats(X, Y, sw)
-        stats = batch if first or self._stats is None else self._stats.merge(batch)
-        if stats.sum_w <= 0.0:
-            raise ValueError("sample_weight must not be all zero")
-        start = None
-        if hasattr(self, "coef_") and not first:
-            start = (
-                np.reshape(self.coef_, (-1, X.shape[1])).astype(np.float64),
-                np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,)),
-            )
-        result, reparam = self._solve_gram(stats, start)
-        self._stats = stats
-        self._set_model(result, reparam, X.dtype, y.ndim, "gram", 1)
+        k = previous.xy.shape[1] if use_qr and previous is not None else None
+        if previous is not None and not use_qr:
+            k = previous.cxy.shape[1]
+        if k is not None and Y.shape[1] != k:
+            raise ValueError(f"y has {Y.shape[1]} targets, but earlier batches had {k}")
+        if use_qr:
+            batch_qr = block_qr(X, Y, sw, params.fit_intercept)
+            acc_qr = batch_qr if previous is None else previous.merge(batch_qr)
+            if params.fit_intercept and acc_qr.sum_w <= 0.0:
+                raise ValueError("sample_weight must not be all zero")
+            outcome = _driver.solve_qr(acc_qr, params)
+        else:
+            batch = block_stats(X, Y, sw)
+            stats = batch if previous is None else previous.merge(batch)
+            if stats.sum_w <= 0.0:
+                raise ValueError("sample_weight must not be all zero")
+            outcome = _driver.solve_statistics(stats, params)
+        outcome.n_passes = 1
+        self._adopt(outcome, X.dtype, y.ndim)
         return self
-
-    def _validate_xy(self, X, y, sample_weight, reset):
-        # Finiteness of X is checked by the first pass over it rather than by a separate pass.
-        return validate_fit_data(self, X, y, sample_weight, reset=reset)
 
     def _warm_start_model(self, d, k):
         """Return the previous model as float64 blocks to warm-start from, or None."""
@@ -329,88 +340,13 @@ class LinearRegression(SklearnRegressorBase):
         intercept = np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,))
         return coef, np.broadcast_to(intercept, (k,)).copy()
 
-    def _descend(
-        self, objective: Objective, reparam, start, mean_y, y_scale, grad_scale=None, max_iter=None
-    ):
-        k, d = mean_y.shape[0], reparam.mean.shape[0]
-        c0, b0 = np.zeros((k, d)), np.zeros(k)
-        if start is not None:
-            c0, b0 = reparam.from_model(*start)
-        elif reparam.fit_intercept and np.any(reparam.mean != 0):
-            # In centred coordinates the intercept decouples and its optimum is the mean of y.
-            b0 = mean_y.copy()
-        step = None if self.learning_rate == "auto" else float(self.learning_rate)
-        return gradient_descent(
-            objective,
-            c0,
-            b0,
-            step=step,
-            accelerate=bool(self.accelerate),
-            max_iter=int(self.max_iter) if max_iter is None else max_iter,
-            tol=float(self.tol),
-            grad_scale=grad_scale,
-            y_scale=y_scale,
-            fit_intercept=bool(self.fit_intercept),
-            verbose=int(self.verbose),
-        )
-
-    def _solve_streaming(self, X, Y, sw, start, max_iter=None):
-        n, d = X.shape
-        sum_w = float(n) if sw.shape[0] == 0 else float(sw.sum())
-        passes = 0
-        if self.standardize:
-            sum_w, mean, m2, sumsq = launch(_kernels.column_moments, X, sw, _kernels.N_CHUNKS)
-            passes = 1
-            if not all(np.all(np.isfinite(a)) for a in (mean, m2, sumsq)):
-                raise_non_finite(X)
-            reparam = self._reparametrization(mean, m2, sumsq, sum_w, n, center=True)
-        else:
-            reparam = Reparametrization(np.zeros(d), np.ones(d), bool(self.fit_intercept))
-        objective = SummedObjective(
-            pass_sums=functools.partial(fused_pass_sums, X, Y, sw),
-            sum_weight=sum_w,
-            alpha=float(self.alpha),
-            reparam=reparam,
-        )
-        try:
-            weights = sw if sw.shape[0] else None
-            mean_y = np.asarray(np.average(Y, axis=0, weights=weights), dtype=np.float64)
-            y_scale = float(np.sqrt(np.sum(np.average(np.square(Y), axis=0, weights=weights))))
-            result = self._descend(objective, reparam, start, mean_y, y_scale, max_iter=max_iter)
-        except DivergenceError:
-            assert_all_finite(X, input_name="X")
-            raise
-        return result, reparam, passes + objective.n_passes
-
-    def _solve_gram(self, stats: SufficientStats, start):
-        d, k = stats.cxy.shape
-        m2 = np.diag(stats.cxx).copy()
-        sumsq = np.diag(stats.xtx).copy()
-        # Centring is free here (it only changes the coordinates), so it is always used with
-        # an intercept; standardize decides the scaling.
-        reparam = self._reparametrization(
-            stats.mean_x, m2, sumsq, stats.sum_w, stats.n_samples, center=True
-        )
-        objective = GramObjective(stats=stats, alpha=float(self.alpha), reparam=reparam)
-        _, g_c, g_b = objective.value_and_grad(np.zeros((k, d)), np.zeros(k))
-        scale = (float(np.linalg.norm(g_c)), float(np.linalg.norm(g_b)))
-        y_scale = float(np.sqrt(np.sum(stats.yty) / stats.sum_w))
-        result = self._descend(objective, reparam, start, stats.mean_y, y_scale, grad_scale=scale)
-        return result, reparam
-
-    def _set_model(self, result: SolverResult, reparam, dtype, y_ndim, solver, passes):
-        coef, intercept = reparam.to_model(result.c, result.b)
+    def _adopt(self, outcome: FitOutcome, dtype, y_ndim) -> None:
+        """Set the fitted attributes from the driver's outcome (warning if it stopped short)."""
+        coef, intercept = outcome.coef, outcome.intercept
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
             raise DivergenceError("the fit produced non-finite coefficients")
-        if not result.converged and self.tol > 0:
-            from sklearn.exceptions import ConvergenceWarning  # scikit-learn only when warning
-
-            warnings.warn(
-                f"gradient descent did not reach tol={self.tol} in max_iter={self.max_iter} "
-                "iterations; increase max_iter or tol",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        if not outcome.converged and self.tol > 0:
+            _warn_unconverged(outcome, self.tol, self.max_iter)
         k = coef.shape[0]
         if y_ndim == 1:
             self.coef_ = coef[0].astype(dtype)
@@ -418,29 +354,18 @@ class LinearRegression(SklearnRegressorBase):
         else:
             self.coef_ = coef.astype(dtype)
             self.intercept_ = intercept.astype(dtype) if self.fit_intercept else np.zeros(k)
-        self.n_iter_ = result.n_iter
-        self.n_passes_ = passes
-        self.loss_curve_ = result.loss_curve
-        self.converged_ = result.converged
-        self.solver_ = solver
-
-    def _reparametrization(self, mean, m2, sumsq, sum_w, n, *, center):
-        """Diagonal preconditioning from column moments, as a change of coordinates."""
-        d = mean.shape[0]
-        fit_intercept = bool(self.fit_intercept)
-        center = center and fit_intercept
-        if center:
-            frozen = _is_constant(m2 / sum_w, mean, n)
-            scale = np.sqrt(m2 / sum_w)
-        else:
-            mean = np.zeros(d)
-            frozen = sumsq == 0.0
-            scale = np.sqrt(sumsq / sum_w)
-        if not self.standardize:
-            inv_scale = np.ones(d)
-        else:
-            inv_scale = np.divide(1.0, scale, out=np.zeros(d), where=~frozen)
-        return Reparametrization(mean, inv_scale, fit_intercept)
+        self.n_iter_ = outcome.n_iter
+        self.n_passes_ = outcome.n_passes
+        self.loss_curve_ = outcome.loss_curve
+        self.converged_ = outcome.converged
+        self.error_estimate_ = float(outcome.error)
+        self.solver_ = outcome.solver
+        spectrum = outcome.spectrum
+        self.rank_ = None if spectrum is None else spectrum.rank
+        self.singular_ = None if spectrum is None else spectrum.singular
+        self.cond_ = None if spectrum is None else spectrum.cond
+        self._stats = outcome.stats
+        self._qr = outcome.qr
 
     def predict(self, X):
         """Predict with the fitted linear model.
@@ -471,3 +396,58 @@ class LinearRegression(SklearnRegressorBase):
         if not np.all(np.isfinite(out)):
             assert_all_finite(X, input_name="X")
         return out[:, 0] if np.ndim(self.coef_) == 1 else out
+
+
+def _warn_unconverged(outcome: FitOutcome, tol: float, max_iter: int) -> None:
+    from sklearn.exceptions import ConvergenceWarning  # scikit-learn only when warning
+
+    if outcome.spectrum is not None:  # a direct solve: the factor itself fell short
+        cond = f" (condition number {outcome.spectrum.cond:.2g})"
+        advice = (
+            'the normal equations of these data lose too many digits; use solver="qr", or '
+            "fit (which can refine and fall back to QR) rather than partial_fit"
+        )
+        message = (
+            f"the estimated relative error of coef_ is {outcome.error:.2g}, above tol={tol}"
+            f"{cond}: {advice}"
+        )
+    else:
+        message = (
+            f"{outcome.solver} stopped after {outcome.n_iter} iterations with an estimated "
+            f"relative error of {outcome.error:.2g} in coef_, above tol={tol}; increase "
+            f'max_iter (now {max_iter}) or tol, or use solver="auto" or "gram"'
+        )
+    warnings.warn(message, ConvergenceWarning, stacklevel=4)
+
+
+def fit_source(model: LinearRegression, data: ChunkedData, *, set_features: bool = True):
+    """Fit ``model`` on any data source through the one fit driver, and return it.
+
+    This is how the adapters (files in chunks, Dask) fit an estimator: they describe their data
+    as a :class:`~fastlinreg._chunked.ChunkedData` and never reach into the estimator.
+
+    Parameters
+    ----------
+    model : LinearRegression
+        Its parameters are honoured as in ``fit``.
+    data : ChunkedData
+    set_features : bool, default=True
+        Set ``n_features_in_`` and ``feature_names_in_`` from ``data`` (``fit`` on an array has
+        set them already, with scikit-learn's checks).
+
+    Returns
+    -------
+    LinearRegression
+        ``model``, fitted.
+    """
+    params = model._fit_params()
+    start = model._warm_start_model(data.n_features, data.n_targets)
+    outcome = _driver.fit(data, params, start)
+    model._adopt(outcome, data.dtype, data.y_ndim)
+    if set_features:
+        model.n_features_in_ = data.n_features
+        if data.feature_names is not None:
+            model.feature_names_in_ = data.feature_names
+        elif hasattr(model, "feature_names_in_"):
+            del model.feature_names_in_
+    return model

@@ -241,3 +241,63 @@ def merge_moments(part_w, part_sx, part_sy, part_xx, part_xy, part_yy, shift_x, 
         for q in range(j + 1, d):
             cxx[q, j] = cxx[j, q]
     return sum_w, mx + shift_x, my + shift_y, cxx, cxy, cyy
+
+
+@jit(parallel=True, fastmath=FASTMATH)
+def shifted_residual_sums(X, Y, sw, shift_x, shift_y, coef, offset, n_chunks):
+    """Residual sums in shifted coordinates: what iterative refinement needs, in one pass.
+
+    With ``xs_i = x_i - shift_x`` and ``r_it = (Y[i, t] - shift_y[t]) - offset[t] - xs_i @ coef[t]``
+    this returns ``G[t] = sum_i w_i r_it xs_i``, ``Gb[t] = sum_i w_i r_it`` and
+    ``L[t] = sum_i w_i r_it**2``. Subtracting the shifts (the column means) before multiplying
+    keeps the digits that large column offsets would otherwise cancel away.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+    Y : ndarray of shape (n, k), float32 or float64
+    sw : ndarray of shape (n,) or (0,), float64
+    shift_x : ndarray of shape (d,), float64
+    shift_y : ndarray of shape (k,), float64
+    coef : ndarray of shape (k, d), float64
+    offset : ndarray of shape (k,), float64
+    n_chunks : int
+
+    Returns
+    -------
+    G : ndarray of shape (k, d)
+    Gb : ndarray of shape (k,)
+    L : ndarray of shape (k,)
+    """
+    n, d = X.shape
+    k = coef.shape[0]
+    has_w = sw.shape[0] > 0
+    part_g = np.zeros((n_chunks, k, d))
+    part_b = np.zeros((n_chunks, k))
+    part_l = np.zeros((n_chunks, k))
+    for c in prange(n_chunks):
+        start, stop = _chunk_bounds(c, n, n_chunks)
+        xs = np.empty(d)
+        g = np.zeros((k, d))
+        for i in range(start, stop):
+            for j in range(d):
+                xs[j] = X[i, j] - shift_x[j]
+            wi = sw[i] if has_w else 1.0
+            for t in range(k):
+                r = (Y[i, t] - shift_y[t]) - offset[t]
+                for j in range(d):
+                    r -= xs[j] * coef[t, j]
+                a = wi * r
+                part_b[c, t] += a
+                part_l[c, t] += a * r
+                for j in range(d):
+                    g[t, j] += a * xs[j]
+        part_g[c] = g
+    G = np.zeros((k, d))
+    Gb = np.zeros(k)
+    L = np.zeros(k)
+    for c in range(n_chunks):
+        G += part_g[c]
+        Gb += part_b[c]
+        L += part_l[c]
+    return G, Gb, L

@@ -318,11 +318,10 @@ def gradient_descent(
     accelerate: bool,
     max_iter: int,
     tol: float,
-    grad_scale: tuple[float, float] | None = None,
     y_scale: float = 0.0,
     fit_intercept: bool = True,
     verbose: int = 0,
-) -> SolverResult:
+) -> tuple[SolverResult, float]:
     """Minimise a smooth convex quadratic by (accelerated) gradient descent.
 
     Parameters
@@ -338,15 +337,15 @@ def gradient_descent(
     max_iter : int
         Maximum number of gradient evaluations.
     tol : float
-        Stop when ``||g_c|| <= tol * scale_c`` and ``|g_b| <= tol * scale_b``, where the scales
-        are ``grad_scale`` (by default the gradient norms at the starting point), or when both
-        norms are at the level of rounding error. ``tol == 0`` runs exactly ``max_iter``
-        iterations.
-    grad_scale : tuple of float, optional
-        Reference norms for the coefficient and intercept gradients.
+        Stop when the estimated relative error of ``theta = (c, b)`` is at most ``tol``, or
+        when the gradient is at the level of rounding error. The error is estimated as
+        ``||g|| / mu / ||theta||``, with ``mu`` the smallest Rayleigh quotient of the Hessian
+        seen along the differences of evaluated points (``(dtheta . dg) / ||dtheta||^2``: an
+        upper estimate of the smallest eigenvalue, which the slow directions that dominate
+        the remaining error approach). ``tol == 0`` runs exactly ``max_iter`` iterations.
     y_scale : float
-        Root mean square of the targets: rounding in a computed residual is relative to it, so
-        gradients below ``sqrt(L) * y_scale`` times a few hundred ulps count as zero.
+        Standard deviation of the targets: rounding in a computed residual is relative to it,
+        so gradients below ``sqrt(L) * y_scale`` times a few hundred ulps count as zero.
     fit_intercept : bool
         Whether the intercept direction takes part in power iteration.
     verbose : int
@@ -354,7 +353,9 @@ def gradient_descent(
 
     Returns
     -------
-    SolverResult
+    result : SolverResult
+    error : float
+        The estimated relative error of the returned point (``inf`` when not estimated).
 
     Raises
     ------
@@ -382,14 +383,22 @@ def gradient_descent(
     f_ref = math.nan
     reductions = 0
     converged = False
+    mu = math.inf
+    error = math.inf
+    previous: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
     for it in range(max_iter):
         f, g_c, g_b = objective.value_and_grad(y_c, y_b)
         curve.append(f)
         if it == 0:
             f_ref = f
-            if grad_scale is None:
-                grad_scale = (_norm(g_c), _norm(g_b))
-            scale_c, scale_b = grad_scale
+        if previous is not None:
+            dc, db = y_c - previous[0], y_b - previous[1]
+            step_sq = float(np.vdot(dc, dc) + np.vdot(db, db))
+            if step_sq > 0.0:
+                rayleigh = float(np.vdot(dc, g_c - previous[2]) + np.vdot(db, g_b - previous[3]))
+                if rayleigh > 0.0:
+                    mu = min(mu, rayleigh / step_sq)
+        previous = (y_c, y_b, g_c, g_b)
         # abs: a loss computed from sufficient statistics at an exact fit rounds to about
         # -1e-16, and a negative reference must not make the start itself look diverged.
         exploded = not math.isfinite(f) or f > _DIVERGENCE_FACTOR * abs(f_ref) + 1e-300
@@ -417,14 +426,16 @@ def gradient_descent(
             best = (f, y_c, y_b)
         if verbose and it % verbose == 0:
             print(f"iter {it:6d}  objective {f:.10e}  |grad| {_norm(g_c):.3e}")
-        # ||g|| <= sqrt(2 L f), and residuals round at the scale of y: below this floor the
-        # gradient is rounding noise.
-        floor = _ROUNDING_FLOOR * math.sqrt(lipschitz) * max(y_scale, math.sqrt(2.0 * max(f, 0.0)))
-        if (
-            tol > 0
-            and _norm(g_c) <= max(tol * scale_c, floor)
-            and _norm(g_b) <= max(tol * scale_b, floor)
-        ):
+        # Residuals round at the scale of the centred targets: below this floor the gradient
+        # is rounding noise.
+        floor = _ROUNDING_FLOOR * math.sqrt(lipschitz) * y_scale
+        g_norm = math.sqrt(_norm(g_c) ** 2 + _norm(g_b) ** 2)
+        theta_norm = math.sqrt(_norm(y_c) ** 2 + _norm(y_b) ** 2)
+        if g_norm == 0.0:
+            error = 0.0
+        elif math.isfinite(mu):
+            error = g_norm / mu / max(theta_norm, np.finfo(np.float64).tiny)
+        if tol > 0 and (error <= tol or g_norm <= floor):
             converged = True
             x_c, x_b = y_c, y_b
             break
@@ -441,7 +452,7 @@ def gradient_descent(
         else:
             y_c, y_b = new_c, new_b
         x_c, x_b = new_c, new_b
-    return SolverResult(
+    result = SolverResult(
         c=x_c,
         b=x_b,
         n_iter=len(curve),
@@ -449,3 +460,4 @@ def gradient_descent(
         converged=converged,
         lipschitz=lipschitz,
     )
+    return result, error

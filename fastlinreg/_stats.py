@@ -295,6 +295,45 @@ def gram_chunks(n_samples: int, n_features: int) -> int:
     return int(max(1, min(_kernels.N_CHUNKS, _PARTIALS_BYTES // per_chunk, by_rows)))
 
 
+def row_shift(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the shift that large column offsets are cancelled against: a mean of leading rows.
+
+    A C-ordered float64 copy of the first rows gives the same shift, bit for bit, whatever the
+    layout of ``X`` (NumPy's reduction order follows the memory layout). Non-finite leading rows
+    give zeros: any shift will do, and the pass will report the problem.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    Y : ndarray of shape (n, k)
+
+    Returns
+    -------
+    shift_x : ndarray of shape (d,)
+    shift_y : ndarray of shape (k,)
+    """
+    if X.shape[0] == 0:
+        return np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+    shift_x = np.array(X[:_SHIFT_ROWS], dtype=np.float64, order="C").mean(axis=0)
+    shift_y = np.array(Y[:_SHIFT_ROWS], dtype=np.float64, order="C").mean(axis=0)
+    if not (np.all(np.isfinite(shift_x)) and np.all(np.isfinite(shift_y))):
+        return np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+    return shift_x, shift_y
+
+
+def run_chunks(task: Callable[[Any], Any], bounds: list, *, blas: bool) -> list:
+    """Run ``task`` on every chunk's bounds on a thread pool; return the results in chunk order.
+
+    Each task is serial and releases the GIL; the chunks, not the threads, fix the summation
+    order. With ``blas`` the BLAS library is limited to one thread meanwhile (the pool supplies
+    the parallelism).
+    """
+    workers = max(1, min(numba.get_num_threads(), len(bounds)))
+    limit = _single_threaded_blas() if blas else nullcontext()
+    with limit, ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(task, bounds))
+
+
 def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> SufficientStats:
     """One pass over ``X``: the sufficient statistics of weighted least squares.
 
@@ -314,24 +353,15 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
     n, d = X.shape
     if n == 0:
         return SufficientStats.empty(d, Y.shape[1])
-    # A C-ordered float64 copy of the first rows gives the same shift, bit for bit, whatever
-    # the layout of X (numpy's reduction order follows the memory layout).
-    shift_x = np.array(X[:_SHIFT_ROWS], dtype=np.float64, order="C").mean(axis=0)
-    shift_y = np.array(Y[:_SHIFT_ROWS], dtype=np.float64, order="C").mean(axis=0)
-    if not (np.all(np.isfinite(shift_x)) and np.all(np.isfinite(shift_y))):
-        # Non-finite leading rows: any shift will do, the statistics will report the problem.
-        shift_x = np.zeros(d)
-        shift_y = np.zeros(Y.shape[1])
+    shift_x, shift_y = row_shift(X, Y)
     n_chunks = gram_chunks(n, d)
     bounds = [(c * n // n_chunks, (c + 1) * n // n_chunks) for c in range(n_chunks)]
     chunk: Callable[..., tuple] = _kernels.gram_chunk if d < _BLAS_MIN_FEATURES else _blas_chunk
-    workers = max(1, min(numba.get_num_threads(), n_chunks))
-    # Each chunk is serial and releases the GIL; chunks, not threads, fix the summation order.
-    limit = _single_threaded_blas() if chunk is _blas_chunk else nullcontext()
-    with limit, ThreadPoolExecutor(workers) as pool:
-        parts = list(
-            pool.map(lambda b: chunk(X, Y, sample_weight, shift_x, shift_y, b[0], b[1]), bounds)
-        )
+    parts = run_chunks(
+        lambda b: chunk(X, Y, sample_weight, shift_x, shift_y, b[0], b[1]),
+        bounds,
+        blas=chunk is _blas_chunk,
+    )
     w, sx, sy, xx, xy, yy = (np.array([p[i] for p in parts]) for i in range(6))
     sum_w, mean_x, mean_y, cxx, cxy, cyy = _kernels.merge_moments(
         w, sx, sy, xx, xy, yy, shift_x, shift_y

@@ -84,7 +84,7 @@ __all__ = [
 
 #: fastlinreg solvers benchmarked, in this order. A solver this version does not know is
 #: reported as unavailable (with the estimator's message) instead of failing the run.
-SOLVERS = ("auto", "gd", "gram")
+SOLVERS = ("auto", "gram", "qr", "cg", "gd")
 
 #: The tutorial's settings for the reference gradient descent.
 TUTORIAL_LEARNING_RATE = 0.001

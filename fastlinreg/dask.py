@@ -7,12 +7,15 @@ their results travel, combined by a tree reduction (``SPLIT_EVERY`` at a time, i
 order, so the result does not depend on the scheduler):
 
 - ``solver="gram"``: one pass; each block sends its sufficient statistics (``O(d^2)``
-  numbers), merged exactly (:meth:`fastlinreg.kernels.SufficientStats.merge`);
-- ``solver="gd"``: the blocks are persisted, then one pass for the column moments and one
-  reduction per gradient evaluation: the coefficients (``O(k d)``) go to every block and each
+  numbers), merged exactly (:meth:`fastlinreg.kernels.SufficientStats.merge`); then one or two
+  refinement passes, each block sending its residual sums (``O(k d)``);
+- ``solver="qr"``: one pass; each block sends its QR factor (``O(d^2)``), merged pairwise;
+- ``solver="cg"`` and ``"gd"``: the blocks are persisted, then one pass for the column moments
+  and one reduction per iteration: the coefficients (``O(k d)``) go to every block and each
   block sends back its gradient, intercept-gradient and loss sums (``O(k d)``).
 
-``solver="auto"`` chooses by the same cost model as for arrays in memory. Any scheduler works;
+``solver="auto"`` goes through the same fit driver as arrays in memory: the same choice, the
+same fallbacks. Any scheduler works;
 with a ``distributed.Client`` the work runs on its cluster. Needs the ``dask`` extra
 (``pip install 'fastlinreg[dask]'``).
 
@@ -66,6 +69,7 @@ from ._chunked import Sums
 from ._runtime import launch
 from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats
+from ._tsqr import QRFactor
 
 if TYPE_CHECKING:
     from ._estimator import LinearRegression
@@ -90,6 +94,16 @@ def _block_stats(block: Block) -> SufficientStats:
 def _block_moments(block: Block) -> ColumnMoments:
     with _KERNEL_LOCK:
         return _chunked.block_moments(*block)
+
+
+def _block_qr(block: Block, fit_intercept: bool) -> QRFactor:
+    with _KERNEL_LOCK:
+        return _chunked.block_qr(*block, fit_intercept)
+
+
+def _block_refine(block: Block, *args: np.ndarray) -> Sums:
+    with _KERNEL_LOCK:
+        return _chunked.block_refine(*block, *args)
 
 
 def _block_pass(block: Block, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
@@ -127,6 +141,7 @@ class _DaskData:
         self.dtype = dtype
         self.n_rows = n_rows
         self.feature_names = feature_names
+        self.rereadable = True
 
     def stats(self) -> SufficientStats:
         parts = [delayed(_block_stats)(b) for b in self.blocks]
@@ -138,6 +153,16 @@ class _DaskData:
 
     def pass_sums(self, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
         parts = [delayed(_block_pass)(b, coef, intercept, with_y) for b in self.blocks]
+        return _tree_reduce(parts, _chunked.add_sums).compute()
+
+    def qr(self, fit_intercept: bool) -> QRFactor:
+        parts = [delayed(_block_qr)(b, fit_intercept) for b in self.blocks]
+        return _tree_reduce(parts, _chunked.merge_qr).compute()
+
+    def refine_sums(
+        self, shift_x: np.ndarray, shift_y: np.ndarray, coef: np.ndarray, offset: np.ndarray
+    ) -> Sums:
+        parts = [delayed(_block_refine)(b, shift_x, shift_y, coef, offset) for b in self.blocks]
         return _tree_reduce(parts, _chunked.add_sums).compute()
 
     @contextmanager
@@ -283,7 +308,9 @@ def fit(model: LinearRegression, X: Any, y: Any, sample_weight: Any = None) -> L
     ]
     feature_names = None if names is None else np.asarray(names, dtype=object)
     data = _DaskData(blocks, d, k, y_ndim, dtype, n_rows, feature_names)
-    return _chunked.fit_chunked(model, data)
+    from ._estimator import fit_source
+
+    return fit_source(model, data)
 
 
 def _predict_block(

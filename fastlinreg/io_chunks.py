@@ -6,12 +6,16 @@ per Parquet record batch or CSV block. :func:`fit_chunks` fits a
 :class:`~fastlinreg.LinearRegression` from any such sequence, holding one chunk at a time:
 
 - ``solver="gram"`` (what ``"auto"`` picks up to a few hundred features) makes one pass that
-  accumulates the exact sufficient statistics of the chunks, as ``partial_fit`` does, then
-  solves once;
-- ``solver="gd"`` makes one pass for the column moments and then one pass over the file per
-  gradient evaluation; it needs a re-iterable source (the readers are).
+  accumulates the exact sufficient statistics of the chunks, solves them directly and, on a
+  re-iterable source, refines the solution with one or two more passes (and moves to one QR
+  pass when the normal equations cannot deliver, as for arrays); a one-shot iterator gets the
+  direct solve of the statistics alone, as ``partial_fit`` does;
+- ``solver="qr"`` makes one pass that merges the chunks' QR factors;
+- ``solver="cg"`` and ``"gd"`` make one pass for the column moments and then one pass over the
+  file per iteration; they need a re-iterable source (the readers are).
 
-The result equals ``fit`` on the whole file in memory (up to ``tol``). :func:`fit_file` does it
+All go through the same fit driver as ``LinearRegression.fit``, with the same choices and
+fallbacks. The result equals ``fit`` on the whole file in memory. :func:`fit_file` does it
 all for a path, and :func:`score_chunks` gives the R² of a model in one more pass. Progress over
 the chunks of each pass is drawn on stderr.
 
@@ -47,10 +51,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _chunked, _kernels
 from ._chunked import Sums
-from ._estimator import LinearRegression
+from ._estimator import LinearRegression, fit_source
 from ._runtime import launch
 from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats
+from ._tsqr import QRFactor
 
 __all__ = [
     "ChunkedFile",
@@ -432,6 +437,7 @@ class _IteratedData:
         self._source: Iterable[Chunk] | None = None
         first_iter = iter(chunks)
         self._reiterable = first_iter is not chunks
+        self.rereadable = self._reiterable
         try:
             first = next(first_iter)
         except StopIteration:
@@ -516,11 +522,26 @@ class _IteratedData:
             total = _chunked.add_sums(total, fused_pass_sums(X, Y, sw, coef, intercept, with_y))
         return total
 
+    def qr(self, fit_intercept: bool) -> QRFactor:
+        parts = (_chunked.block_qr(X, Y, sw, fit_intercept) for X, Y, sw in self._blocks("qr"))
+        return _chunked.merge_qr(*parts)
+
+    def refine_sums(
+        self, shift_x: np.ndarray, shift_y: np.ndarray, coef: np.ndarray, offset: np.ndarray
+    ) -> Sums:
+        k, d = coef.shape
+        total: Sums = (np.zeros((k, d)), np.zeros(k), np.zeros(k))
+        for X, Y, sw in self._blocks("refinement"):
+            total = _chunked.add_sums(
+                total, _chunked.block_refine(X, Y, sw, shift_x, shift_y, coef, offset)
+            )
+        return total
+
     @contextmanager
     def streaming(self):
         if not self._reiterable:
             raise ValueError(
-                'solver="gd" makes several passes over the chunks: give a re-iterable '
+                'solver="cg" and "gd" make several passes over the chunks: give a re-iterable '
                 "(a list, or a reader such as parquet_chunks), not a one-shot iterator"
             )
         yield
@@ -559,7 +580,7 @@ def fit_chunks(
     ValueError
         For inconsistent or invalid chunks, and for ``solver="gd"`` on a one-shot iterator.
     """
-    return _chunked.fit_chunked(model, _IteratedData(chunks, _stream(progress)))
+    return fit_source(model, _IteratedData(chunks, _stream(progress)))
 
 
 def _stream(progress: bool | TextIO) -> TextIO | None:

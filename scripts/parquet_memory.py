@@ -99,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-samples", type=int, default=5_000_000)
     parser.add_argument("--n-features", type=int, default=50)
-    parser.add_argument("--solver", default="auto", choices=["auto", "gram", "gd"])
+    parser.add_argument("--solver", default="auto", choices=["auto", "gram", "qr", "cg", "gd"])
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     parser.add_argument("--format", default="parquet", choices=["parquet", "csv"])
     parser.add_argument("--dir", help="where to write the file (default: a temporary folder)")

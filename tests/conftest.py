@@ -69,3 +69,37 @@ def assert_coef_close(got, want, rtol):
     np.testing.assert_allclose(
         np.asarray(got, dtype=np.float64), want, rtol=rtol, atol=rtol * scale
     )
+
+
+def exact_lstsq(X, y, fit_intercept=True, sample_weight=None, steps=4):
+    """The least-squares solution of the stored data to beyond float64 accuracy: (coef, intercept).
+
+    ``np.linalg.lstsq`` on ``[1 | X]`` (Householder QR via SVD), then refinement steps whose
+    residuals are computed in extended precision (``np.longdouble``), so that the reference is
+    limited by the problem's conditioning times the extended precision's unit roundoff rather
+    than float64's: an independent reference for the solvers' errors.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    A = np.c_[np.ones(len(X)), X] if fit_intercept else X
+    if sample_weight is not None:
+        root = np.sqrt(np.asarray(sample_weight, dtype=np.float64))
+        A, y = A * root[:, None], y * root
+    norms = np.sqrt((A**2).sum(axis=0))
+    norms[norms == 0] = 1.0
+    As = A / norms
+    sol = np.linalg.lstsq(As, y, rcond=None)[0]
+    A_ld, y_ld = As.astype(np.longdouble), y.astype(np.longdouble)
+    sol_ld = sol.astype(np.longdouble)
+    for _ in range(steps):
+        r = y_ld - A_ld @ sol_ld
+        sol_ld = sol_ld + np.linalg.lstsq(As, r.astype(np.float64), rcond=None)[0]
+    sol = (sol_ld / norms).astype(np.float64)
+    return (sol[1:], sol[0]) if fit_intercept else (sol, 0.0)
+
+
+def relative_error(got, want) -> float:
+    """Normwise relative error ``||got - want|| / ||want||``."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-300))

@@ -107,10 +107,12 @@ def test_model_file_is_plain_json_with_metadata(tmp_path, capsys, dataset):
 def test_convergence_warning_is_one_line(tmp_path, capsys, dataset):
     X, y = dataset
     data = _write(tmp_path / "d.csv", X, y)
-    assert main(["fit", str(data), "--target", "y-target", "--max-iter", "2"]) == 0
+    assert (
+        main(["fit", str(data), "--target", "y-target", "--solver", "gd", "--max-iter", "2"]) == 0
+    )
     captured = capsys.readouterr()
     assert "not converged" in captured.out
-    assert captured.err.startswith("fastlinreg fit: warning: gradient descent did not reach")
+    assert captured.err.startswith("fastlinreg fit: warning: gd stopped after 2 iterations")
     assert len(captured.err.splitlines()) == 1
 
 

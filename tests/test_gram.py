@@ -12,6 +12,7 @@ from conftest import assert_coef_close, lstsq_fit
 from sklearn.linear_model import Ridge
 
 from fastlinreg import LinearRegression, _cost, _stats, kernels
+from fastlinreg._driver import MAX_REFINEMENTS
 
 
 def _weighted_moments(X, Y, w):
@@ -106,18 +107,13 @@ def _problem(rng, n=2000, d=12, k=None, offset=20.0):
 def test_gram_solver_matches_lstsq_to_1e8(rng, standardize, fit_intercept):
     # Without an intercept, column offsets make the problem ill-conditioned: keep them small.
     X, y = _problem(rng, offset=20.0 if fit_intercept else 0.1)
-    # Unstandardised, the columns' scales make the problem ill-conditioned (kappa ~ 1e4), so
-    # the default relative tolerance would give ~1e-6; ask for more.
-    tol = 1e-10 if standardize else 1e-14
     model = LinearRegression(
-        solver="gram",
-        standardize=standardize,
-        fit_intercept=fit_intercept,
-        max_iter=100000,
-        tol=tol,
+        solver="gram", standardize=standardize, fit_intercept=fit_intercept
     ).fit(X, y)
     coef, intercept = lstsq_fit(X, y, fit_intercept=fit_intercept)
-    assert model.solver_ == "gram" and model.n_passes_ == 1
+    # One pass for the statistics, then refinement passes until the correction is at rounding.
+    assert model.solver_ == "gram" and 2 <= model.n_passes_ <= 1 + MAX_REFINEMENTS
+    assert model.converged_ and model.rank_ == X.shape[1]
     assert_coef_close(model.coef_, coef, 1e-8)
     # The intercept absorbs coef @ mean(X): its error is relative to that scale.
     scale = abs(intercept) + abs(coef @ X.mean(axis=0))
@@ -219,9 +215,10 @@ def test_auto_finishes_with_gram_when_streaming_is_slow(rng):
     assert _cost.choose_solver(3000, 300, 8) == "gd"
     budget = math.ceil(_cost.gram_cost_in_passes(300, 8))
     model = LinearRegression().fit(X, y)  # warnings are errors: no ConvergenceWarning either
-    assert model.solver_ == "gram" and model.converged_
-    # Passes: column moments, power iteration (1 to 50), the budget of iterations, the Gram pass.
-    assert budget + 3 <= model.n_passes_ <= budget + 52
+    assert model.solver_ == "cg+gram" and model.converged_
+    # Passes: column moments, the first gradient, the budget of iterations, the Gram pass and
+    # its refinement.
+    assert budget + 4 <= model.n_passes_ <= budget + 4 + MAX_REFINEMENTS
     gd = LinearRegression(solver="gd").fit(X, y)
     assert gd.n_passes_ > 5 * model.n_passes_
     coef, intercept = lstsq_fit(X, y)
@@ -234,10 +231,10 @@ def test_auto_keeps_streaming_when_it_converges_and_when_tol_is_zero(rng):
     X, y = (a.astype(np.float32) for a in _correlated(rng, 50_000, 60, 0.0))
     assert _cost.choose_solver(50_000, 60, 4) == "gd"
     model = LinearRegression().fit(X, y)
-    assert model.solver_ == "gd" and model.converged_
+    assert model.solver_ == "cg" and model.converged_
     slow = _correlated(rng, 50_000, 60, 0.9)[0].astype(np.float32)
     exact = LinearRegression(tol=0.0, max_iter=40).fit(slow, y)
-    assert exact.solver_ == "gd" and exact.n_iter_ == 40
+    assert exact.solver_ == "cg" and exact.n_iter_ == 40
 
 
 def test_crossover_is_monotone_in_d():

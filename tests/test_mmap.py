@@ -22,12 +22,17 @@ def problem(rng):
 
 @pytest.fixture
 def spy(monkeypatch):
-    """Record every X that reaches a pass over the data (moments, fused pass, statistics)."""
+    """Record every X that reaches a pass over the data (moments, fused pass, statistics).
+
+    The targets' moments go through the same kernel; only 2-D arguments with the features'
+    width are X.
+    """
     seen: list[np.ndarray] = []
 
     def record(fn):
         def wrapper(X, *args, **kwargs):
-            seen.append(X)
+            if X.ndim == 2 and X.shape[1] > 1:
+                seen.append(X)
             return fn(X, *args, **kwargs)
 
         return wrapper
@@ -36,6 +41,7 @@ def spy(monkeypatch):
     monkeypatch.setattr(_kernels, "column_moments", record(_kernels.column_moments))
     monkeypatch.setattr(_fused, "fused_pass_for", lambda X: record(fused_pass_for(X)))
     monkeypatch.setattr(_chunked, "compute_stats", record(_chunked.compute_stats))
+    monkeypatch.setattr(_kernels, "shifted_residual_sums", record(_kernels.shifted_residual_sums))
     return seen
 
 

@@ -115,13 +115,16 @@ DETERMINISM = textwrap.dedent(
     y = X @ rng.standard_normal(37) + rng.standard_normal(20011)
     w = rng.uniform(0, 2, 20011)
     out = {}
-    for solver in ("gd", "gram"):
+    for solver in ("gd", "cg", "gram", "qr"):
         for dtype in ("float64", "float32"):
             m = LinearRegression(solver=solver).fit(X.astype(dtype), y, sample_weight=w)
             key = f"{solver}-{dtype}"
             out[key] = [m.coef_.tobytes().hex(), np.asarray(m.intercept_).tobytes().hex()]
     m = LinearRegression().partial_fit(X[:7000], y[:7000]).partial_fit(X[7000:], y[7000:])
     out["partial"] = [m.coef_.tobytes().hex(), np.asarray(m.intercept_).tobytes().hex()]
+    m = LinearRegression(solver="qr").partial_fit(X[:7000], y[:7000])
+    m.partial_fit(X[7000:], y[7000:])
+    out["partial-qr"] = [m.coef_.tobytes().hex(), np.asarray(m.intercept_).tobytes().hex()]
     print(json.dumps(out))
     """
 )
