@@ -60,8 +60,18 @@ def main(argv=None) -> int:
     parser.add_argument("--features", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=default_threads())
+    parser.add_argument(
+        "--rho", type=float, default=0.0, help="correlation of neighbouring columns (AR(1))"
+    )
     args = parser.parse_args(argv)
     X, y = make_data(args.rows, args.features)
+    if args.rho:
+        # Neighbouring columns correlated rho, in place; y keeps its linear model in the new X.
+        for j in range(1, X.shape[1]):
+            X[:, j] *= np.sqrt(1.0 - args.rho**2)
+            X[:, j] += args.rho * X[:, j - 1]
+        rng = np.random.default_rng(1)
+        y = X @ rng.standard_normal(X.shape[1]) + rng.standard_normal(X.shape[0])
     Xc = X - X.mean(axis=0)
     reference = np.linalg.lstsq(Xc, y - y.mean(), rcond=None)[0]
     del Xc
@@ -85,7 +95,8 @@ def main(argv=None) -> int:
                 time.sleep(BLAS_SETTLE_SECONDS)
     base = times["sklearn LinearRegression"]
     print(
-        f"{args.rows} x {args.features} float64, {args.threads} threads, best of {args.rounds} "
+        f"{args.rows} x {args.features} float64 (neighbour correlation {args.rho}), "
+        f"{args.threads} threads, best of {args.rounds} "
         f"interleaved rounds; read probe {X.nbytes / probe / 1e9:.1f} GB/s; first small fit "
         f"(compile or cache load) {compile_s:.2f} s, excluded"
     )
