@@ -271,3 +271,36 @@ def test_weighted_fit_matches_the_weighted_reference(rng):
         model = LinearRegression(solver=solver).fit(X, y, sample_weight=w)
         assert relative_error(model.coef_, coef_ref) <= 1e-10
         assert model.intercept_ == pytest.approx(b_ref, rel=1e-10)
+
+
+def test_chunked_and_dask_fits_take_the_same_path_as_arrays():
+    from fastlinreg.io_chunks import fit_chunks
+
+    ds = load("Filip")
+    chunks = [(ds.X[i : i + 25], ds.y[i : i + 25]) for i in range(0, len(ds.y), 25)]
+    model = fit_chunks(LinearRegression(), chunks, progress=False)
+    assert model.solver_ == "gram+qr"
+    assert min_coef_lre(ds, model.coef_, model.intercept_) >= MIN_COEF_LRE["Filip"]
+    wampler = load("Wampler4")
+    chunks = [(wampler.X[i : i + 5], wampler.y[i : i + 5]) for i in range(0, 21, 5)]
+    refined = fit_chunks(LinearRegression(), chunks, progress=False)
+    assert refined.solver_ == "gram" and refined.n_passes_ >= 2
+    assert min_coef_lre(wampler, refined.coef_, refined.intercept_) >= MIN_COEF_LRE["Wampler4"]
+
+
+def test_dask_fit_moves_to_qr_like_arrays():
+    da = pytest.importorskip("dask.array")
+    ds = load("Filip")
+    model = LinearRegression().fit(da.from_array(ds.X, chunks=(20, 10)), ds.y)
+    assert model.solver_ == "gram+qr"
+    assert min_coef_lre(ds, model.coef_, model.intercept_) >= MIN_COEF_LRE["Filip"]
+
+
+def test_one_shot_chunks_get_the_statistics_alone_and_say_so():
+    from fastlinreg.io_chunks import fit_chunks
+
+    ds = load("Filip")
+    gen = ((ds.X[i : i + 25], ds.y[i : i + 25]) for i in range(0, len(ds.y), 25))
+    with pytest.warns(ConvergenceWarning, match='solver="qr"'):
+        model = fit_chunks(LinearRegression(), gen, progress=False)
+    assert not model.converged_ and model.n_passes_ == 1
