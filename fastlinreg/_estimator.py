@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -21,6 +23,21 @@ from ._validation import (
 )
 
 _SOLVERS = _driver.SOLVERS
+
+
+@contextmanager
+def _unchanged_on_error(model) -> Iterator[None]:
+    """Restore the estimator's attributes if the block raises: a failed call changes nothing.
+
+    Attributes are only ever replaced, never modified in place, so a shallow copy suffices.
+    """
+    saved = dict(model.__dict__)
+    try:
+        yield
+    except BaseException:
+        model.__dict__.clear()
+        model.__dict__.update(saved)
+        raise
 
 
 def _is_dask_collection(obj) -> bool:
@@ -252,7 +269,8 @@ class LinearRegression(SklearnRegressorBase):
         Returns
         -------
         self : LinearRegression
-            The fitted estimator.
+            The fitted estimator. A call that raises (or is interrupted) leaves the estimator
+            as it was.
 
         Raises
         ------
@@ -261,16 +279,17 @@ class LinearRegression(SklearnRegressorBase):
         DivergenceError
             If an explicit ``learning_rate`` makes gradient descent diverge.
         """
-        if _is_dask_collection(X):
-            from . import dask
+        with _unchanged_on_error(self):
+            if _is_dask_collection(X):
+                from . import dask
 
-            return dask.fit(self, X, y, sample_weight)
-        self._check_params()
-        X, y, sw = validate_fit_data(self, X, y, sample_weight, reset=True)
-        if sw.shape[0] and sw.sum() <= 0.0:
-            raise ValueError("sample_weight must not be all zero")
-        Y = y[:, None] if y.ndim == 1 else y
-        return fit_source(self, ArrayData(X, Y, sw, y.ndim), set_features=False)
+                return dask.fit(self, X, y, sample_weight)
+            self._check_params()
+            X, y, sw = validate_fit_data(self, X, y, sample_weight, reset=True)
+            if sw.shape[0] and sw.sum() <= 0.0:
+                raise ValueError("sample_weight must not be all zero")
+            Y = y[:, None] if y.ndim == 1 else y
+            return fit_source(self, ArrayData(X, Y, sw, y.ndim), set_features=False)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Add a batch of rows to the accumulated statistics and solve from them, exactly.
@@ -301,6 +320,10 @@ class LinearRegression(SklearnRegressorBase):
             If the number of features or targets differs from earlier batches, or for invalid
             input.
         """
+        with _unchanged_on_error(self):
+            return self._partial_fit(X, y, sample_weight)
+
+    def _partial_fit(self, X, y, sample_weight):
         params = self._fit_params()
         use_qr = params.solver == "qr"
         previous = getattr(self, "_qr" if use_qr else "_stats", None)
@@ -332,11 +355,9 @@ class LinearRegression(SklearnRegressorBase):
 
     def _warm_start_model(self, d, k):
         """Return the previous model as float64 blocks to warm-start from, or None."""
-        if not (self.warm_start and hasattr(self, "coef_")):
-            return None
-        coef = np.reshape(self.coef_, (-1, d)).astype(np.float64)
-        if coef.shape != (k, d):
-            return None
+        if not (self.warm_start and hasattr(self, "coef_")) or np.size(self.coef_) != k * d:
+            return None  # nothing to start from, or a model of another shape: start cold
+        coef = np.reshape(self.coef_, (k, d)).astype(np.float64)
         intercept = np.reshape(np.asarray(self.intercept_, dtype=np.float64), (-1,))
         return coef, np.broadcast_to(intercept, (k,)).copy()
 
@@ -440,14 +461,15 @@ def fit_source(model: LinearRegression, data: ChunkedData, *, set_features: bool
     LinearRegression
         ``model``, fitted.
     """
-    params = model._fit_params()
-    start = model._warm_start_model(data.n_features, data.n_targets)
-    outcome = _driver.fit(data, params, start)
-    model._adopt(outcome, data.dtype, data.y_ndim)
-    if set_features:
-        model.n_features_in_ = data.n_features
-        if data.feature_names is not None:
-            model.feature_names_in_ = data.feature_names
-        elif hasattr(model, "feature_names_in_"):
-            del model.feature_names_in_
+    with _unchanged_on_error(model):
+        params = model._fit_params()
+        start = model._warm_start_model(data.n_features, data.n_targets)
+        outcome = _driver.fit(data, params, start)
+        model._adopt(outcome, data.dtype, data.y_ndim)
+        if set_features:
+            model.n_features_in_ = data.n_features
+            if data.feature_names is not None:
+                model.feature_names_in_ = data.feature_names
+            elif hasattr(model, "feature_names_in_"):
+                del model.feature_names_in_
     return model
