@@ -34,36 +34,38 @@ def fitted(rng):
     return LinearRegression(solver="gd").fit(X, y), X, y
 
 
+BAD_CALLS = ["NaN in X", "negative weight", "all-zero weights", "bad alpha", "diverging step"]
+
+
 def _bad_calls(rng):
     X6 = rng.standard_normal((50, 6))
     y = rng.standard_normal(50)
     nan = X6.copy()
     nan[3, 2] = np.nan
-    return [
-        ("NaN in X", lambda m: m.fit(nan, y), ValueError),
-        ("negative weight", lambda m: m.fit(X6, y, sample_weight=-np.ones(50)), ValueError),
-        ("all-zero weights", lambda m: m.fit(X6, y, sample_weight=np.zeros(50)), ValueError),
-        ("bad alpha", lambda m: m.set_params(alpha=-1.0).fit(X6, y), ValueError),
-        (
-            "diverging learning rate",
+    return {
+        "NaN in X": (lambda m: m.fit(nan, y), ValueError),
+        "negative weight": (lambda m: m.fit(X6, y, sample_weight=-np.ones(50)), ValueError),
+        "all-zero weights": (lambda m: m.fit(X6, y, sample_weight=np.zeros(50)), ValueError),
+        "bad alpha": (lambda m: m.set_params(alpha=-1.0).fit(X6, y), ValueError),
+        "diverging step": (
             lambda m: m.set_params(learning_rate=1e3, accelerate=False).fit(X6, y),
             DivergenceError,
         ),
-    ]
+    }
 
 
-@pytest.mark.parametrize("case", range(5))
+@pytest.mark.parametrize("case", BAD_CALLS)
 def test_failed_fit_leaves_the_previous_model(fitted, rng, case):
     model, X, y = fitted
-    name, call, exc = _bad_calls(rng)[case]
+    call, exc = _bad_calls(rng)[case]
     params = model.get_params()
     before = _snapshot(model)
     with pytest.raises(exc):
         call(model)
     model.set_params(**params)
     _assert_same(before, model)
-    # The old model still predicts its own shape, with its own coefficients.
-    np.testing.assert_allclose(model.predict(X), X @ model.coef_ + model.intercept_)
+    # The old model still predicts its own data.
+    np.testing.assert_allclose(model.predict(X), y, rtol=1e-7, atol=1e-7)
 
 
 def test_failed_partial_fit_leaves_the_accumulation(rng):
