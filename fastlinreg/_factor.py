@@ -193,10 +193,13 @@ class GramFactor:
         top = max(float(values[-1]), 0.0)
         rank = int(np.count_nonzero(values > GRAM_RCOND * top)) if top > 0 else 0
         spectrum = _spectrum(np.sqrt(np.clip(values, 0.0, None)), rank, length)
-        A = design + np.diag(alpha * s * s)
-        a_values = values + alpha * float(np.min(s * s)) if alpha > 0 else values
-        a_min = float(a_values[0])
-        cond_a = (top + alpha * float(np.max(s * s))) / a_min if a_min > 0 else np.inf
+        # Bounds on the extreme eigenvalues of A; tiny columns make s * s overflow to inf.
+        with np.errstate(over="ignore"):
+            penalty = alpha * s * s if alpha > 0 else np.zeros(m)
+        a_min = float(values[0] + np.min(penalty))
+        a_max = float(top + np.max(penalty))
+        cond_a = a_max / a_min if a_min > 0 and np.isfinite(a_max) else np.inf
+        A = design + np.diag(penalty)
         contraction = min(1.0, m * EPS * cond_a)
         if alpha > 0 or rank == m:
             cho_factor, _ = _cholesky()
