@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
-from ._jit import FASTMATH, jit
+from ._jit import FASTMATH, jit, specialised
 from ._kernels import _chunk_bounds
 from ._simd import four_rows
 
@@ -76,6 +76,7 @@ def _small_rows_kernel(D):
     """Compile-time-``D`` kernel: one block of rows of exactly ``D`` features, one target."""
 
     @njit(fastmath=FASTMATH)
+    @specialised(f"d{D}")
     def rows(x, y, w, cb):
         """Return the gradient partials (features 0..7, zero beyond D), sum(w r), sum(w r r).
 
@@ -165,14 +166,15 @@ def _column_impl(A, t, buf):
     return copy
 
 
-def _small_chunk_kernel(rows):
-    """Compile the chunk loop around the small-d block kernel ``rows``.
+def _small_chunk_kernel(rows, D):
+    """Compile the chunk loop around the small-d block kernel ``rows`` (``D`` features).
 
     ``rows`` is a closure variable, not an argument: a function passed as an argument makes
     the kernels that call this one uncacheable.
     """
 
     @njit
+    @specialised(f"d{D}")
     def chunk(X, Y, coef, intercept, sw, has_y, has_w, g, gi, ls):
         """Accumulate the rows of C-contiguous chunk ``X`` into ``g, gi, ls``."""
         m, d = X.shape
@@ -203,7 +205,7 @@ def _small_chunk_kernel(rows):
     return chunk
 
 
-_SMALL_CHUNKS = tuple(_small_chunk_kernel(rows) for rows in _SMALL_ROWS)
+_SMALL_CHUNKS = tuple(_small_chunk_kernel(rows, D) for D, rows in enumerate(_SMALL_ROWS, 1))
 
 
 def _contiguous(v, buf):
@@ -230,11 +232,13 @@ def _short_chunk_kernel(NB):
     full = 4 * (NB - 1)  # features in the blocks before the last, which starts at d - 4
 
     @njit(fastmath=FASTMATH)
+    @specialised(f"nb{NB}")
     def rows(x, y, w, cp, b, gp, acc, d, m):
         for i in range(0, m - m % 4, 4):
             step(x, i, d, cp, y, w, b, gp, acc)
 
     @njit
+    @specialised(f"nb{NB}")
     def chunk(X, Y, coef, intercept, sw, has_y, has_w, g, gi, ls):
         """Accumulate the rows of C-contiguous chunk ``X`` into ``g, gi, ls``."""
         m, d = X.shape
@@ -481,7 +485,7 @@ def _fused_pass_kernel(D):
     ``4 * (NB - 1) < d <= 4 * NB`` features with ``NB = -D``; ``D == 0``: any ``d`` and layout.
     """
 
-    @jit(parallel=True)
+    @jit(identity=f"d{D}" if D > 0 else f"nb{-D}" if D < 0 else "any", parallel=True)
     def fused_pass(X, Y, coef, intercept, sw, n_chunks):
         n, d = X.shape
         k = coef.shape[0]
