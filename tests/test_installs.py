@@ -90,7 +90,9 @@ def test_numba_cache_dir_is_respected(tmp_path):
     cache = tmp_path / "cache"
     _ok(_run(root, NUMBA_CACHE_DIR=str(cache)))
     cached = {p.name.split("-")[0] for p in cache.rglob("*.nbi")}
-    assert {"_fused._fused_pass_kernel.locals.fused_pass", "_kernels.gram_chunk"} <= cached
+    assert "_kernels.gram_chunk" in cached
+    # Each fused-pass specialisation has its own index, named after it (e.g. fused_pass_d3).
+    assert any(name.startswith("_fused._fused_pass_kernel.locals.fused_pass_") for name in cached)
     assert not list((root / "fastlinreg").rglob("*.nbi"))
 
 
