@@ -21,11 +21,13 @@ fastlinreg* cannot be told apart, and its parallel launches would hang as Numba'
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numba
@@ -117,6 +119,44 @@ def ensure_runtime() -> dict[str, Any]:
         numba.get_num_threads()  # starts the layer
         _state.update(active_layer=_active_layer(), tbb_preloaded=tbb, preconfigured=preconfigured)
         return _state
+
+
+def num_threads() -> int:
+    """Numba's thread count, read after the threading layer is established.
+
+    ``numba.get_num_threads()`` starts a layer when none is running, so calling it before
+    :func:`ensure_runtime` would settle on whatever Numba finds first (OpenMP rather than the
+    preloaded TBB). Every fastlinreg path that sizes a thread pool asks here instead.
+
+    Returns
+    -------
+    int
+        The number of threads a parallel launch uses.
+    """
+    ensure_runtime()
+    return int(numba.get_num_threads())
+
+
+@contextlib.contextmanager
+def pinned_numba_threads(threads: int) -> Iterator[None]:
+    """Set Numba's thread count inside the block, after establishing the threading layer.
+
+    Parameters
+    ----------
+    threads : int
+        At most Numba's ``NUMBA_NUM_THREADS``.
+
+    Yields
+    ------
+    None
+        The previous count is restored on exit.
+    """
+    previous = num_threads()
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
 
 
 def _serial_twin(kernel):

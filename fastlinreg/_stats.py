@@ -10,12 +10,11 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numba
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from . import _kernels
-from ._runtime import launch
+from ._runtime import launch, num_threads
 
 #: Rows averaged to choose the shift that large column offsets are cancelled against.
 _SHIFT_ROWS = 1024
@@ -328,7 +327,7 @@ def run_chunks(task: Callable[[Any], Any], bounds: list, *, blas: bool) -> list:
     order. With ``blas`` the BLAS library is limited to one thread meanwhile (the pool supplies
     the parallelism).
     """
-    workers = max(1, min(numba.get_num_threads(), len(bounds)))
+    workers = max(1, min(num_threads(), len(bounds)))
     limit = _single_threaded_blas() if blas else nullcontext()
     with limit, ThreadPoolExecutor(workers) as pool:
         return list(pool.map(task, bounds))

@@ -50,7 +50,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import _fused, _kernels
 from ._estimator import LinearRegression
-from ._runtime import launch
+from ._runtime import launch, pinned_numba_threads
 from .reference import NumpyLinearRegression
 
 __all__ = [
@@ -1006,13 +1006,8 @@ def pinned_threads(threads: int) -> Iterator[None]:
     None
         Numba's previous count and the BLAS limits are restored on exit.
     """
-    previous = numba.get_num_threads()
-    numba.set_num_threads(threads)
-    try:
-        with threadpool_limits(limits=threads):
-            yield
-    finally:
-        numba.set_num_threads(previous)
+    with pinned_numba_threads(threads), threadpool_limits(limits=threads):
+        yield
 
 
 #: ``progress(step, total, label)``, called before each step of a run.
