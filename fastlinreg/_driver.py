@@ -139,7 +139,7 @@ def _gram_rhs(stats: SufficientStats, fit_intercept: bool) -> np.ndarray:
 def _gram_factor(stats: SufficientStats, params: FitParams) -> GramFactor:
     C = stats.cxx if params.fit_intercept else stats.xtx
     inactive = inactive_columns(
-        np.diagonal(C).copy(), stats.mean_x, stats.sum_w, stats.n_samples, params.fit_intercept
+        np.diagonal(C).copy(), stats.mean_x, stats.sum_w, params.fit_intercept
     )
     return GramFactor.from_matrix(C, params.alpha, inactive, stats.n_samples, params.standardize)
 
@@ -263,7 +263,7 @@ def solve_qr(qr: QRFactor, params: FitParams) -> FitOutcome:
     m2 = np.einsum("ij,ij->j", R, R)
     sum_w = qr.sum_w if qr.fit_intercept else 1.0
     mean = qr.mean_x if qr.fit_intercept else np.zeros(qr.n_features)
-    inactive = inactive_columns(m2, mean, sum_w, qr.n_samples, qr.fit_intercept)
+    inactive = inactive_columns(m2, mean, sum_w, qr.fit_intercept)
     coef, spectrum = solve_r(R, qr.xy, params.alpha, inactive, qr.n_samples, params.standardize)
     intercept = qr.intercept_for(coef)
     rss = qr.residual_ss() if params.alpha == 0 else None
@@ -304,7 +304,7 @@ def reparametrization(
     if not params.standardize:
         return Reparametrization(np.zeros(d), np.ones(d), fit_intercept), mean_y, y_scale
     if fit_intercept:
-        frozen = inactive_columns(m2, mean, sum_w, moments.n_samples, True)
+        frozen = inactive_columns(m2, mean, sum_w, True)
         scale = np.sqrt(m2 / sum_w)
     else:
         mean = np.zeros(d)

@@ -32,6 +32,12 @@ EPS = float(np.finfo(np.float64).eps)
 #: numerically zero: computing the matrix from the data rounds them at about ``d * eps`` of the
 #: largest, so nothing below a safety factor above that is information.
 GRAM_RCOND = 100 * EPS
+#: A column whose standard deviation is at most this many units in the last place of its mean
+#: is constant. The statistics are accumulated in coordinates shifted by a mean of the first
+#: rows, so a constant column's computed spread is a few ulps of its mean at most (the shift's
+#: own rounding); scikit-learn's ``n_samples * eps`` bound is meant for unshifted sums and would
+#: call columns near ``2**62`` that vary by thousands of ulps constant.
+CONSTANT_ULPS = 16.0
 
 
 @functools.cache
@@ -42,10 +48,11 @@ def _cholesky() -> tuple[Callable, Callable]:
     return cho_factor, cho_solve
 
 
-def inactive_columns(
-    m2: np.ndarray, mean: np.ndarray, sum_w: float, n_samples: int, centred: bool
-) -> np.ndarray:
-    """Flag columns with no spread beyond rounding: constant columns (scikit-learn's criterion).
+def inactive_columns(m2: np.ndarray, mean: np.ndarray, sum_w: float, centred: bool) -> np.ndarray:
+    """Flag columns with no spread beyond rounding: constant columns.
+
+    The spread is compared with the rounding of the mean (:data:`CONSTANT_ULPS` ulps), since
+    the sums were accumulated in shifted coordinates.
 
     Parameters
     ----------
@@ -54,7 +61,6 @@ def inactive_columns(
     mean : ndarray of shape (d,)
         Weighted column means.
     sum_w : float
-    n_samples : int
     centred : bool
         Whether the model has an intercept (a constant column then carries no information).
 
@@ -65,7 +71,7 @@ def inactive_columns(
     if not centred:
         return m2 <= 0.0
     var = m2 / sum_w
-    return var <= n_samples * EPS * var + (n_samples * mean * EPS) ** 2
+    return var <= (CONSTANT_ULPS * EPS * mean) ** 2
 
 
 def _column_scale(diag: np.ndarray, inactive: np.ndarray, standardize: bool) -> np.ndarray:
