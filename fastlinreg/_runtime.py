@@ -169,6 +169,15 @@ def _serial_twin(kernel):
     return twin
 
 
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        cause = cause.__cause__
+    return False
+
+
 def launch(kernel, *args):
     """Run a parallel kernel safely for the active threading layer.
 
@@ -183,14 +192,26 @@ def launch(kernel, *args):
     -------
     object
         What the kernel returns.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When interrupted, as a plain ``KeyboardInterrupt`` (however the signal reached Numba).
     """
     state = ensure_runtime()
-    if _forked_after_gnu_omp:
-        return _serial_twin(kernel)(*args)
-    if state["active_layer"] in _THREAD_SAFE:
-        return kernel(*args)
-    with _launch_lock:
-        return kernel(*args)
+    try:
+        if _forked_after_gnu_omp:
+            return _serial_twin(kernel)(*args)
+        if state["active_layer"] in _THREAD_SAFE:
+            return kernel(*args)
+        with _launch_lock:
+            return kernel(*args)
+    except SystemError as exc:
+        # A signal handled while Numba boxes the result (Ctrl-C) leaves its exception set
+        # beside the result, which CPython reports as SystemErrors caused by it.
+        if _caused_by_interrupt(exc):
+            raise KeyboardInterrupt from None
+        raise
 
 
 def show_config() -> dict[str, Any]:

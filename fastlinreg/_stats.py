@@ -330,7 +330,12 @@ def run_chunks(task: Callable[[Any], Any], bounds: list, *, blas: bool) -> list:
     workers = max(1, min(num_threads(), len(bounds)))
     limit = _single_threaded_blas() if blas else nullcontext()
     with limit, ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(task, bounds))
+        try:
+            return list(pool.map(task, bounds))
+        except BaseException:
+            # An interrupt (or a failing chunk) should not wait for the chunks not yet started.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> SufficientStats:
