@@ -6,6 +6,7 @@ import numbers
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from . import _driver, _kernels
 from ._chunked import ArrayData, ChunkedData, block_qr, block_stats
 from ._driver import FitOutcome, FitParams
 from ._runtime import launch
+from ._scaled import Rescaling, ScaledArrayData, plan_rescaling
 from ._sklearn_compat import SklearnRegressorBase
 from ._solvers import DivergenceError
 from ._validation import (
@@ -119,6 +121,10 @@ class LinearRegression(SklearnRegressorBase):
     ``partial_fit`` accumulates the sufficient statistics (or, with ``solver="qr"``, the QR
     factor) of every batch exactly (it is not stochastic gradient descent), so after any
     sequence of batches the model equals ``fit`` on their concatenation.
+
+    ``fit`` on an array rescales columns, targets and weights by powers of two when their
+    magnitudes would overflow or underflow float64 in squares (judged from the first 1024
+    rows), which changes no digit of the problem; ``partial_fit`` refuses such magnitudes.
 
     Attributes
     ----------
@@ -289,7 +295,12 @@ class LinearRegression(SklearnRegressorBase):
             if sw.shape[0] and sw.sum() <= 0.0:
                 raise ValueError("sample_weight must not be all zero")
             Y = y[:, None] if y.ndim == 1 else y
-            return fit_source(self, ArrayData(X, Y, sw, y.ndim), set_features=False)
+            X, Y, sw = _one_weighted_row(X, Y, sw)
+            rescaling = plan_rescaling(X, Y, sw, float(self.alpha))
+            if rescaling is None:
+                return fit_source(self, ArrayData(X, Y, sw, y.ndim), set_features=False)
+            data = ScaledArrayData(X, Y, sw, y.ndim, rescaling)
+            return fit_source(self, data, set_features=False, rescaling=rescaling)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Add a batch of rows to the accumulated statistics and solve from them, exactly.
@@ -332,6 +343,12 @@ class LinearRegression(SklearnRegressorBase):
         first = previous is None
         X, y, sw = validate_fit_data(self, X, y, sample_weight, reset=first)
         Y = y[:, None] if y.ndim == 1 else y
+        if plan_rescaling(X, Y, sw, params.alpha) is not None:
+            raise ValueError(
+                "X, y or sample_weight has magnitudes whose squares leave float64's range "
+                "(below 2**-400 or above 2**400); partial_fit accumulates squares as they are: "
+                "rescale the data, or use fit, which rescales them exactly"
+            )
         k = previous.xy.shape[1] if use_qr and previous is not None else None
         if previous is not None and not use_qr:
             k = previous.cxy.shape[1]
@@ -419,6 +436,24 @@ class LinearRegression(SklearnRegressorBase):
         return out[:, 0] if np.ndim(self.coef_) == 1 else out
 
 
+def _one_weighted_row(
+    X: np.ndarray, Y: np.ndarray, sw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep only the row that carries weight, when exactly one does (views, no copy).
+
+    Rows of zero weight add nothing to the problem, but centring the others' statistics on a
+    single row leaves only rounding noise, which standardisation would blow up to unit size:
+    on the one row itself the centred statistics are exactly zero (scikit-learn's answer).
+    """
+    if sw.shape[0] == 0:
+        return X, Y, sw
+    nonzero = np.flatnonzero(sw)
+    if nonzero.shape[0] != 1:
+        return X, Y, sw
+    row = slice(int(nonzero[0]), int(nonzero[0]) + 1)
+    return X[row], Y[row], sw[row]
+
+
 def _warn_unconverged(outcome: FitOutcome, tol: float, max_iter: int) -> None:
     from sklearn.exceptions import ConvergenceWarning  # scikit-learn only when warning
 
@@ -441,7 +476,13 @@ def _warn_unconverged(outcome: FitOutcome, tol: float, max_iter: int) -> None:
     warnings.warn(message, ConvergenceWarning, stacklevel=4)
 
 
-def fit_source(model: LinearRegression, data: ChunkedData, *, set_features: bool = True):
+def fit_source(
+    model: LinearRegression,
+    data: ChunkedData,
+    *,
+    set_features: bool = True,
+    rescaling: Rescaling | None = None,
+):
     """Fit ``model`` on any data source through the one fit driver, and return it.
 
     This is how the adapters (files in chunks, Dask) fit an estimator: they describe their data
@@ -455,6 +496,9 @@ def fit_source(model: LinearRegression, data: ChunkedData, *, set_features: bool
     set_features : bool, default=True
         Set ``n_features_in_`` and ``feature_names_in_`` from ``data`` (``fit`` on an array has
         set them already, with scikit-learn's checks).
+    rescaling : Rescaling, optional
+        The power-of-two factors ``data`` was rescaled by: the penalty, the warm start and
+        the fitted model are mapped accordingly.
 
     Returns
     -------
@@ -464,7 +508,14 @@ def fit_source(model: LinearRegression, data: ChunkedData, *, set_features: bool
     with _unchanged_on_error(model):
         params = model._fit_params()
         start = model._warm_start_model(data.n_features, data.n_targets)
+        if rescaling is not None:
+            params = replace(params, alpha=rescaling.alpha(params.alpha))
+            start = None if start is None else rescaling.to_scaled(*start)
         outcome = _driver.fit(data, params, start)
+        if rescaling is not None:
+            outcome.coef, outcome.intercept = rescaling.from_scaled(outcome.coef, outcome.intercept)
+            # Kept statistics would be in the rescaled units: partial_fit starts afresh.
+            outcome.stats = outcome.qr = None
         model._adopt(outcome, data.dtype, data.y_ndim)
         if set_features:
             model.n_features_in_ = data.n_features

@@ -64,10 +64,39 @@ def _usable_X(estimator: Any, X: Any, reset: bool) -> bool:
 
 
 def _float_targets(y: np.ndarray) -> np.ndarray:
-    """float32 and float64 targets are kept; any other dtype becomes float64."""
-    if y.dtype.kind not in "f" or y.dtype.itemsize not in (4, 8):
+    """Native float32 and float64 targets are kept; any other dtype becomes float64.
+
+    Big-endian targets are converted (as scikit-learn does for ``X``): the kernels read native
+    floats only.
+    """
+    if y.dtype not in FLOAT_DTYPES:
         y = y.astype(np.float64)
     return y
+
+
+def _refuse_strings(X: Any) -> None:
+    """Refuse text in ``X`` (numeric strings too), as scikit-learn's estimators do.
+
+    Converting to a float dtype, as fastlinreg asks scikit-learn to, would parse numeric
+    strings silently.
+    """
+    if any(kind in "USO" for kind in _column_kinds(X)):
+        from sklearn.utils.validation import check_array
+
+        # Object columns of numbers pass; text gets scikit-learn's own error.
+        check_array(X, dtype="numeric", ensure_all_finite=False, ensure_2d=False)
+
+
+def _column_kinds(X: Any) -> list[str]:
+    """Return the dtype kinds of ``X``'s columns (``"O"`` for extension types), unconverted."""
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # a DataFrame
+        dtypes = X.dtypes
+        return [getattr(dt, "kind", "O") for dt in getattr(dtypes, "values", dtypes)]
+    if hasattr(X, "dtype"):
+        return [getattr(X.dtype, "kind", "O")]
+    if isinstance(X, (list, tuple)):
+        return [np.asarray(X).dtype.kind]
+    return []
 
 
 def _fast_fit_data(
@@ -105,6 +134,7 @@ def _sklearn_fit_data(
     """:func:`validate_fit_data` by scikit-learn's validation alone."""
     from sklearn.utils.validation import _check_sample_weight, validate_data
 
+    _refuse_strings(X)
     X, y = validate_data(
         estimator,
         X,
@@ -164,6 +194,7 @@ def _sklearn_predict_data(estimator: Any, X: Any) -> np.ndarray:
     """:func:`validate_predict_data` by scikit-learn's validation alone."""
     from sklearn.utils.validation import validate_data
 
+    _refuse_strings(X)
     return validate_data(
         estimator, X, dtype=_float_dtypes(X), ensure_all_finite=False, order=None, reset=False
     )

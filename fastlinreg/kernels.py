@@ -50,6 +50,9 @@ def _coef_block(coef, intercept, k: int, d: int, multi: bool) -> tuple[np.ndarra
     intercept = np.asarray(intercept, dtype=np.float64)
     if intercept.shape not in ((), (k,)):
         raise ValueError(f"intercept must be a scalar or have shape ({k},), got {intercept.shape}")
+    # A NaN here would come back as a NaN gradient, indistinguishable from NaN in X.
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise ValueError("coef and intercept must be finite")
     return coef.reshape(k, d), np.broadcast_to(intercept, (k,)).copy()
 
 

@@ -74,7 +74,7 @@ FIT_CASES = {
     "1-D X": (_xy_as(lambda X: X[:, 0]), ValueError, "Expected 2D array"),
     "length mismatch": (_xy_as(fy=lambda y: y[:-1]), ValueError, "inconsistent numbers"),
     "3-D y": (_xy_as(fy=lambda y: y[:, None, None]), ValueError, "y"),
-    "strings in X": (_xy_as(lambda X: np.where(X > 0, "up", "down")), ValueError, "float"),
+    "strings in X": (_xy_as(lambda X: np.where(X > 0, "up", "down")), ValueError, "strings"),
     "object X": (_xy_as(lambda X: np.array([["a", 1, 2]] * N, dtype=object)), ValueError, "float"),
     "complex X": (_xy_as(lambda X: X + 1j), ValueError, "Complex data not supported"),
     "complex y": (_xy_as(fy=lambda y: y + 1j), ValueError, "Complex data not supported"),
@@ -118,9 +118,21 @@ def test_bad_fit_input(case, solver):
     make, exc, match = FIT_CASES[case]
     X, y, w = make()
     before = _snapshot(X, y, w)
+    model = LinearRegression(solver=solver).fit(*_xy())
+    state = copy.deepcopy(vars(model))
     with pytest.raises(exc, match=match):
-        LinearRegression(solver=solver).fit(X, y, sample_weight=w)
+        model.fit(X, y, sample_weight=w)
     _assert_unchanged(before, [X, y, w])
+    _assert_same_state(model, state)
+
+
+def _assert_same_state(model, state):
+    assert vars(model).keys() == state.keys()
+    for name, value in state.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(model, name), value)
+        elif not hasattr(value, "__dict__"):
+            assert getattr(model, name) == value, name
 
 
 @pytest.mark.parametrize("case", ["nan in X", "inf in X", "nan in y", "negative weights"])
@@ -128,9 +140,12 @@ def test_bad_partial_fit_input(case):
     make, exc, match = FIT_CASES[case]
     X, y, w = make()
     before = _snapshot(X, y, w)
+    model = LinearRegression().partial_fit(*_xy())
+    state = copy.deepcopy(vars(model))
     with pytest.raises(exc, match=match):
-        LinearRegression().partial_fit(X, y, sample_weight=w)
+        model.partial_fit(X, y, sample_weight=w)
     _assert_unchanged(before, [X, y, w])
+    _assert_same_state(model, state)
 
 
 def test_nan_in_X_without_standardisation_is_caught_by_the_first_pass():
@@ -220,13 +235,3 @@ def test_values_near_1e150_fit_correctly(solver):
     model = LinearRegression(solver=solver).fit(X, y)
     assert_coef_close(model.coef_, coef, 1e-7)
     assert_coef_close(model.predict(X), X @ coef + intercept, 1e-7)
-
-
-@pytest.mark.parametrize("solver", ["gd", "gram"])
-def test_values_whose_squares_overflow_get_a_clear_error(solver):
-    X, y = _xy()
-    X = X * 1e200
-    before = X.copy()
-    with pytest.raises(ValueError, match="too large"):
-        LinearRegression(solver=solver).fit(X, y)
-    np.testing.assert_array_equal(X, before)
