@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import atomic_writer
 from ._estimator import LinearRegression
 
 FORMAT = "fastlinreg-model"
@@ -115,7 +116,9 @@ def save_model(
     model : LinearRegression
         A fitted estimator.
     path : str or path-like
-        Destination file (overwritten).
+        Destination file. It is replaced atomically: the model is written to a temporary file
+        in the same folder, flushed to disk and renamed over ``path``, so ``path`` holds the
+        old file or the complete new one even if the process is killed or the disk fills.
     training : dict, optional
         Extra JSON-serialisable metadata stored under ``"training"``.
 
@@ -140,7 +143,8 @@ def save_model(
         text = json.dumps(document, indent=1, allow_nan=False)
     except ValueError as exc:
         raise ValueError(f"the model holds non-finite numbers and cannot be saved: {exc}") from exc
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    with atomic_writer(path) as out:
+        out.write(text + "\n")
 
 
 def load_model(path: str | os.PathLike[str]) -> LinearRegression:
@@ -160,8 +164,8 @@ def load_model(path: str | os.PathLike[str]) -> LinearRegression:
     FileNotFoundError
         If the file does not exist.
     ModelFormatError
-        If the file is not JSON, not a fastlinreg model, of an unsupported format version, or
-        has a missing, extra or ill-typed field.
+        If the file is not JSON (or is nested too deeply to parse), not a fastlinreg model, of
+        an unsupported format version, or has a missing, extra or ill-typed field.
     """
     p = Path(path)
     try:
@@ -172,6 +176,8 @@ def load_model(path: str | os.PathLike[str]) -> LinearRegression:
         document = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         raise ModelFormatError(f"{p}: not a fastlinreg model (invalid JSON: {exc})") from exc
+    except RecursionError:
+        raise ModelFormatError(f"{p}: not a fastlinreg model (JSON nested too deeply)") from None
     try:
         return model_from_dict(document)
     except ModelFormatError as exc:

@@ -2,21 +2,28 @@
 
 This module parses arguments, calls the library and reports. Problems a person can fix (a
 missing file, an unknown column, a bad cell, a malformed model, an invalid option value) are
-printed as one line on stderr with exit status 2; ``--debug`` adds the traceback.
+printed as one line on stderr with exit status 2; ``--debug`` adds the traceback. Outputs are
+checked before any data is read (never an input file, in a writable folder) and replaced
+atomically (:mod:`fastlinreg._atomic`); SIGINT and SIGTERM stop with one line, exit status 130
+and 143.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+
+from ._atomic import atomic_writer, check_output
 
 #: Exceptions reported as one line with exit status 2: bad input, files, options, models.
 USER_ERRORS = (ValueError, TypeError, OSError, FloatingPointError)
@@ -26,8 +33,20 @@ USER_ERRORS = (ValueError, TypeError, OSError, FloatingPointError)
 _CHUNKED_FROM_BYTES = 2**30
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that it unwinds (and cleans up) like Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the process exit status.
+
+    SIGINT (Ctrl-C) and SIGTERM stop the command with one line on stderr and no traceback;
+    an output file being written is removed, and the file it would have replaced is left as
+    it was.
 
     Parameters
     ----------
@@ -37,11 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for a usage or input error, 130 when interrupted, 141 when the
-        reader of the output went away.
+        0 on success, 2 for a usage or input error, 130 when interrupted (SIGINT), 143 when
+        terminated (SIGTERM), 141 when the reader of the output went away.
     """
-    args = build_parser().parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    command, debug = "", False
     try:
+        args = build_parser().parse_args(argv)
+        command, debug = args.command, args.debug
         return int(args.func(args))
     except BrokenPipeError:
         # The reader of stdout went away (``| head``): stop quietly, as other tools do.
@@ -50,14 +74,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fastlinreg: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("fastlinreg: terminated", file=sys.stderr)
+        return 143
     except USER_ERRORS as exc:
-        if args.debug:
+        if debug:
             import traceback
 
             traceback.print_exc()
         message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"fastlinreg {args.command}: error: {message}", file=sys.stderr)
+        print(f"fastlinreg {command}: error: {message}", file=sys.stderr)
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -286,8 +316,8 @@ def _bench(args: argparse.Namespace) -> int:
     if args.plot:
         _require("matplotlib", "--plot")
     for option, path in (("--json", args.json), ("--plot", args.plot)):
-        if path is not None and not Path(path).resolve().parent.is_dir():
-            raise ValueError(f"{option} {path}: the folder does not exist")
+        if path is not None:
+            check_output(path, [], option)
     progress = None if args.quiet else _Progress(sys.stderr)
     result: bench.BenchResult | bench_kernel.KernelResult
     try:
@@ -329,6 +359,8 @@ def _chunked_file(args: argparse.Namespace) -> bool:
 def _fit(args: argparse.Namespace) -> int:
     from . import LinearRegression, io, io_chunks, save_model
 
+    if args.output:
+        check_output(args.output, [args.file])
     chunked = _chunked_file(args)
     if chunked:
         suffix = Path(args.file).suffix.lower()
@@ -408,6 +440,8 @@ def _fit(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from . import io, load_model
 
+    if args.output:
+        check_output(args.output, [args.model, args.file])
     model = load_model(args.model)
     table = io.read_table(args.file)
     names = getattr(model, "feature_names_in_", None)
@@ -432,13 +466,13 @@ def _predict(args: argparse.Namespace) -> int:
     if args.output is None:
         _write_predictions(sys.stdout, predictions)
     else:
-        with open(args.output, "w", encoding="utf-8") as out:
+        with atomic_writer(args.output) as out:
             _write_predictions(out, predictions)
         print(f"{table.n_rows} predictions written to {args.output}", file=sys.stderr)
     return 0
 
 
-def _write_predictions(out: TextIO, predictions: np.ndarray) -> None:
+def _write_predictions(out: IO[str], predictions: np.ndarray) -> None:
     """CSV with a ``prediction`` header; 17 significant digits round-trip float64 exactly."""
     out.write("prediction\n")
     np.savetxt(out, predictions, fmt="%.17g")
