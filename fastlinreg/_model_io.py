@@ -12,8 +12,13 @@ A model file is one JSON object::
       "intercept": 0.25,              # or a list for several targets
       "n_features_in": 2,
       "feature_names": ["a", "b"],    # or null when fitted on an unnamed array
-      "training": {...}               # free-form metadata: fit statistics, source file, ...
+      "training": {...},              # free-form metadata: fit statistics, source file, ...
+      "categories": {"colour": ["blue", "red"]}   # optional: one-hot encoded columns
     }
+
+``"categories"`` (written only when there are some) lists, for each one-hot encoded column of
+the training file, its categories in the order of their features, which are named
+``"column=value"`` and stand next to each other in ``"feature_names"``.
 
 Numbers are written with Python's shortest round-trip representation, so a loaded model predicts
 bit for bit like the one that was saved. Loading parses JSON only (no code can run) and checks
@@ -29,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import atomic_writer
 from ._estimator import LinearRegression
 
 FORMAT = "fastlinreg-model"
@@ -46,6 +52,7 @@ _REQUIRED = {
     "feature_names",
     "training",
 }
+_OPTIONAL = {"categories"}
 
 #: Fitted attributes restored from ``training`` when present, with their checkers.
 _FIT_STATS = {
@@ -60,7 +67,11 @@ class ModelFormatError(ValueError):
     """A file that is not a valid fastlinreg model; the message says what is wrong."""
 
 
-def model_to_dict(model: LinearRegression, training: dict[str, Any] | None = None) -> dict:
+def model_to_dict(
+    model: LinearRegression,
+    training: dict[str, Any] | None = None,
+    categories: dict[str, list[str]] | None = None,
+) -> dict:
     """Describe a fitted estimator as the JSON-ready dictionary of the model format.
 
     Parameters
@@ -70,6 +81,8 @@ def model_to_dict(model: LinearRegression, training: dict[str, Any] | None = Non
     training : dict, optional
         Extra metadata (JSON-serialisable) stored under ``"training"`` next to the fit
         statistics ``n_iter``, ``n_passes``, ``converged``, ``solver`` and ``loss_curve``.
+    categories : dict of str to list of str, optional
+        The categories of one-hot encoded columns (see the module's description).
 
     Returns
     -------
@@ -89,7 +102,7 @@ def model_to_dict(model: LinearRegression, training: dict[str, Any] | None = Non
         "loss_curve": [float(v) for v in model.loss_curve_],
     }
     names = getattr(model, "feature_names_in_", None)
-    return {
+    document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "fastlinreg_version": __version__,
@@ -101,12 +114,20 @@ def model_to_dict(model: LinearRegression, training: dict[str, Any] | None = Non
         "feature_names": None if names is None else [str(n) for n in names],
         "training": {**stats, **(training or {})},
     }
+    if categories:
+        document["categories"] = {
+            str(c): [str(v) for v in values] for c, values in categories.items()
+        }
+        _check_categories(document["categories"], document["feature_names"])
+    return document
 
 
 def save_model(
     model: LinearRegression,
     path: str | os.PathLike[str],
     training: dict[str, Any] | None = None,
+    *,
+    categories: dict[str, list[str]] | None = None,
 ) -> None:
     """Write a fitted estimator to ``path`` in the JSON model format.
 
@@ -115,14 +136,20 @@ def save_model(
     model : LinearRegression
         A fitted estimator.
     path : str or path-like
-        Destination file (overwritten).
+        Destination file. It is replaced atomically: the model is written to a temporary file
+        in the same folder, flushed to disk and renamed over ``path``, so ``path`` holds the
+        old file or the complete new one even if the process is killed or the disk fills.
     training : dict, optional
         Extra JSON-serialisable metadata stored under ``"training"``.
+    categories : dict of str to list of str, optional
+        For a model fitted on one-hot encoded columns, each column's categories in the order
+        of their features (named ``"column=value"``), so that predictions can encode new data.
 
     Raises
     ------
     ValueError
-        If the model is not fitted or holds non-finite numbers.
+        If the model is not fitted, holds non-finite numbers, or ``categories`` do not match
+        its feature names.
 
     Examples
     --------
@@ -135,12 +162,13 @@ def save_model(
     >>> bool((load_model(path).predict(X) == model.predict(X)).all())
     True
     """
-    document = model_to_dict(model, training)
+    document = model_to_dict(model, training, categories)
     try:
         text = json.dumps(document, indent=1, allow_nan=False)
     except ValueError as exc:
         raise ValueError(f"the model holds non-finite numbers and cannot be saved: {exc}") from exc
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    with atomic_writer(path) as out:
+        out.write(text + "\n")
 
 
 def load_model(path: str | os.PathLike[str]) -> LinearRegression:
@@ -160,8 +188,35 @@ def load_model(path: str | os.PathLike[str]) -> LinearRegression:
     FileNotFoundError
         If the file does not exist.
     ModelFormatError
-        If the file is not JSON, not a fastlinreg model, of an unsupported format version, or
-        has a missing, extra or ill-typed field.
+        If the file is not JSON (or is nested too deeply to parse), not a fastlinreg model, of
+        an unsupported format version, or has a missing, extra or ill-typed field.
+    """
+    return load_model_with_categories(path)[0]
+
+
+def load_model_with_categories(
+    path: str | os.PathLike[str],
+) -> tuple[LinearRegression, dict[str, list[str]]]:
+    """Read a model file and the categories of its one-hot encoded columns.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    model : LinearRegression
+        As :func:`load_model` returns it.
+    categories : dict of str to list of str
+        Each one-hot encoded column's categories, in the order of their features; empty for
+        a model fitted on numeric columns only.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ModelFormatError
+        As :func:`load_model`, and for categories that do not match the feature names.
     """
     p = Path(path)
     try:
@@ -172,10 +227,43 @@ def load_model(path: str | os.PathLike[str]) -> LinearRegression:
         document = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         raise ModelFormatError(f"{p}: not a fastlinreg model (invalid JSON: {exc})") from exc
+    except RecursionError:
+        raise ModelFormatError(f"{p}: not a fastlinreg model (JSON nested too deeply)") from None
     try:
-        return model_from_dict(document)
+        model = model_from_dict(document)
+        categories = document.get("categories", {})
+        if "categories" in document:
+            _check_categories(categories, document["feature_names"])
     except ModelFormatError as exc:
         raise ModelFormatError(f"{p}: {exc}") from None
+    return model, categories
+
+
+def _check_categories(categories: Any, names: Any) -> None:
+    """Refuse categories that are not lists of distinct strings next to each other in names."""
+    from .io import one_hot_name
+
+    if not isinstance(categories, dict) or not categories:
+        raise ModelFormatError('"categories" must be a non-empty object when present')
+    if names is None:
+        raise ModelFormatError('"categories" needs "feature_names"')
+    for column, values in categories.items():
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+            or len(set(values)) != len(values)
+        ):
+            raise ModelFormatError(f'"categories" of {column!r} must be a list of distinct strings')
+        expanded = [one_hot_name(column, v) for v in values]
+        try:
+            start = names.index(expanded[0])
+        except ValueError:
+            start = -1
+        if names[start : start + len(expanded)] != expanded:
+            raise ModelFormatError(
+                f'the features of the categories of {column!r} are not in "feature_names"'
+            )
 
 
 def _reject_constant(name: str) -> float:
@@ -209,7 +297,7 @@ def model_from_dict(document: Any) -> LinearRegression:
     missing = sorted(_REQUIRED - document.keys())
     if missing:
         raise ModelFormatError(f"missing field(s) {missing}")
-    extra = sorted(document.keys() - _REQUIRED)
+    extra = sorted(document.keys() - _REQUIRED - _OPTIONAL)
     if extra:
         raise ModelFormatError(f"unexpected field(s) {extra}")
 

@@ -49,6 +49,7 @@ from sklearn.linear_model import Ridge, SGDRegressor
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import _fused, _kernels
+from ._bench_defaults import N_FEATURES, N_SAMPLES, REPEAT, default_threads
 from ._estimator import LinearRegression
 from ._runtime import launch, pinned_numba_threads
 from .reference import NumpyLinearRegression
@@ -100,14 +101,6 @@ _PROBE_REPEATS = 5
 _DATA_BLOCK = 1 << 16
 
 
-def default_threads() -> int:
-    """Return the number of CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 @dataclass(frozen=True)
 class Config:
     """What to benchmark.
@@ -128,11 +121,11 @@ class Config:
         Seed of the synthetic data.
     """
 
-    n_samples: int = 1_500_000
-    n_features: int = 50
+    n_samples: int = N_SAMPLES
+    n_features: int = N_FEATURES
     dtypes: tuple[str, ...] = ("float64", "float32")
     threads: int = field(default_factory=default_threads)
-    repeat: int = 3
+    repeat: int = REPEAT
     tutorial_iterations: int = 1
     seed: int = 0
 

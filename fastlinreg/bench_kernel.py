@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ._bench_defaults import KERNEL_FEATURES, KERNEL_MEGABYTES, KERNEL_REPEAT
 from .bench import (
     ALREADY_COMPILED,
     BLAS_SETTLE_SECONDS,
@@ -73,14 +74,12 @@ __all__ = [
     "warm_up",
 ]
 
-#: Default feature counts: the dedicated small-d kernels (1-8, with primes), the four-lane
-#: kernels for 9-32 features (11, 13 and 20: overlapping last blocks), then the general kernel
-#: up to rows of 8 KB, odd and prime counts included.
-FEATURES = (1, 2, 3, 5, 7, 8, 11, 13, 20, 50, 101, 257, 1000)
+#: Default feature counts (see :data:`fastlinreg._bench_defaults.KERNEL_FEATURES`).
+FEATURES = KERNEL_FEATURES
 DTYPES = ("float64", "float32")
-#: Default size of ``X`` per shape, in MB: far beyond any cache, so every pass reads memory.
-MEGABYTES = 800.0
-REPEAT = 9
+#: Default size of ``X`` per shape, in MB.
+MEGABYTES = KERNEL_MEGABYTES
+REPEAT = KERNEL_REPEAT
 #: Rows of the warm-up slice.
 WARMUP_ROWS = 2048
 

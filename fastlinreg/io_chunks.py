@@ -305,9 +305,10 @@ class _ParquetFile(ChunkedFile):
 
 
 class _CsvFile(ChunkedFile):
-    def __init__(self, path, target, features, weight, dtype, block_bytes):
+    def __init__(self, path, target, features, weight, dtype, block_bytes, sep):
         p = Path(path)
-        chosen = _choose_columns(str(p), _csv_header(p), target, features, weight)
+        self.sep = sep
+        chosen = _choose_columns(str(p), _csv_header(p, sep), target, features, weight)
         self.block_bytes = int(block_bytes)
         n_chunks = max(1, -(-p.stat().st_size // self.block_bytes))
         super().__init__(p, target, chosen, weight, dtype, None, n_chunks)
@@ -324,19 +325,24 @@ class _CsvFile(ChunkedFile):
             include_columns=columns, column_types=dict.fromkeys(columns, pa.float64())
         )
         read = csv.ReadOptions(block_size=self.block_bytes)
+        parse = csv.ParseOptions(delimiter=self.sep)
         try:
-            with csv.open_csv(self.path, read_options=read, convert_options=convert) as reader:
+            with csv.open_csv(
+                self.path, read_options=read, parse_options=parse, convert_options=convert
+            ) as reader:
                 yield from reader
         except pa.ArrowInvalid as exc:
             raise ValueError(f"{self.path}: {exc}") from exc
 
 
-def _csv_header(p: Path) -> list[str]:
+def _csv_header(p: Path, sep: str) -> list[str]:
     import pyarrow as pa
     import pyarrow.csv as csv
 
+    read = csv.ReadOptions(block_size=1 << 20)
+    parse = csv.ParseOptions(delimiter=sep)
     try:
-        with csv.open_csv(p, read_options=csv.ReadOptions(block_size=1 << 20)) as reader:
+        with csv.open_csv(p, read_options=read, parse_options=parse) as reader:
             return list(reader.schema.names)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValueError(f"{p}: cannot read as CSV: {exc}") from exc
@@ -391,6 +397,7 @@ def csv_chunks(
     weight: str | None = None,
     block_bytes: int = CSV_BLOCK_BYTES,
     dtype: Any = np.float64,
+    sep: str = ",",
 ) -> ChunkedFile:
     """Describe a CSV file (with a header line) as chunks of ``(X, y)``, read by pyarrow blocks.
 
@@ -408,6 +415,8 @@ def csv_chunks(
         Bytes of CSV text per chunk (pyarrow reads a few blocks ahead).
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         Storage of ``X_block``.
+    sep : str, default=","
+        The field separator (a tab for a tab-separated file).
 
     Returns
     -------
@@ -419,7 +428,7 @@ def csv_chunks(
         If the header cannot be read or a column is missing. A cell that is not a number is
         reported (with its column) when the pass reaches it.
     """
-    return _CsvFile(path, target, features, weight, _check_dtype(dtype), block_bytes)
+    return _CsvFile(path, target, features, weight, _check_dtype(dtype), block_bytes, sep)
 
 
 def _check_dtype(dtype: Any) -> np.dtype:

@@ -268,4 +268,4 @@ def test_chunked_refuses_other_formats(tmp_path, capsys, dataset):
     X, y = dataset
     data = _write(tmp_path / "train.npy", X, y)
     assert main(["fit", str(data), "--target", "3", "--chunked"]) == 2
-    assert "--chunked reads .csv and .parquet files only" in capsys.readouterr().err
+    assert "--chunked reads plain .csv, .tsv and .parquet files" in capsys.readouterr().err
