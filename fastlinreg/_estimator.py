@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import _driver, _kernels
-from ._chunked import ArrayData, ChunkedData, block_qr, block_stats
+from ._chunked import ArrayData, ChunkedData
 from ._driver import FitOutcome, FitParams
 from ._runtime import launch
 from ._sklearn_compat import SklearnRegressorBase
@@ -40,6 +40,15 @@ def _unchanged_on_error(model) -> Iterator[None]:
         raise
 
 
+def _data_source(X, Y, sw, y_ndim, rereadable=True) -> ChunkedData:
+    """Return the validated ``X`` as the driver reads it (sparse: scipy imported only then)."""
+    if isinstance(X, np.ndarray):
+        return ArrayData(X, Y, sw, y_ndim, rereadable)
+    from ._sparse_data import SparseData
+
+    return SparseData(X, Y, sw, y_ndim, rereadable)
+
+
 def _is_dask_collection(obj) -> bool:
     """Whether ``obj`` is a Dask collection, decided without importing Dask."""
     return type(obj).__module__.startswith("dask") and hasattr(obj, "__dask_graph__")
@@ -55,6 +64,7 @@ class LinearRegression(SklearnRegressorBase):
     near ``1 / sqrt(eps)``, or numerically singular), it moves to a one-pass tall-skinny QR.
     For many features it streams: conjugate gradient on a fused Numba pass that computes
     residuals, gradient and loss in one parallel read of ``X``. ``X`` is never copied.
+    scipy sparse ``X`` (CSR, CSC) is fitted from its nonzeros, never densified (see ``fit``).
 
     Parameters
     ----------
@@ -71,6 +81,7 @@ class LinearRegression(SklearnRegressorBase):
         - ``"qr"``: one-pass tall-skinny Householder QR of ``[1 | X - shift | y - shift]``,
           solved by SVD of the small factor (``np.linalg.lstsq``'s rank cut-off
           ``eps * max(n, d)``); twice the flops of the statistics, the accuracy of QR.
+          Not for sparse ``X`` (a ``ValueError``: the factor is built from dense rows).
         - ``"cg"``: conjugate gradient on the normal equations, one fused pass per iteration.
         - ``"gd"``: gradient descent on the fused pass, Nesterov-accelerated (``accelerate``)
           or plain with a fixed ``learning_rate`` (the tutorial's method).
@@ -78,7 +89,10 @@ class LinearRegression(SklearnRegressorBase):
           (statistics up to 224 features for float64 X, 44 for float32). ``"cg"`` runs for
           at most the cost of the Gram fit in passes, then the Gram fit finishes; the Gram fit
           moves to ``"qr"`` when its factor cannot deliver ``tol``. ``solver_`` records the
-          path, e.g. ``"gram"``, ``"gram+qr"``, ``"cg+gram"``.
+          path, e.g. ``"gram"``, ``"gram+qr"``, ``"cg+gram"``. For sparse ``X`` the choice
+          is by the nonzeros (the pair products of the statistics against passes over the
+          nonzeros) and ``d`` (statistics up to 4096 features); without QR, a numerically
+          singular Gram matrix gets the refined minimum-norm solve.
     learning_rate : "auto" or float, default="auto"
         For ``"gd"``: ``"auto"`` uses the step ``1/L``, where ``L`` is the largest eigenvalue
         of the (preconditioned) Hessian estimated by power iteration on the same fused pass.
@@ -195,10 +209,10 @@ class LinearRegression(SklearnRegressorBase):
         self.verbose = verbose
 
     def __sklearn_tags__(self):
-        """Declare multi-output support and dense-only input."""
+        """Declare multi-output support and sparse input."""
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
     def _check_params(self) -> None:
@@ -260,7 +274,14 @@ class LinearRegression(SklearnRegressorBase):
             Training data. float32 and float64 arrays are used in place (any memory layout,
             read-only allowed, memory-mapped files included); other numeric types are
             converted to float64. pandas and polars DataFrames give ``feature_names_in_``. A
-            Dask array or DataFrame is fitted on its workers (:mod:`fastlinreg.dask`).
+            Dask array or DataFrame is fitted on its workers (:mod:`fastlinreg.dask`). A scipy
+            sparse CSR or CSC matrix or array (float32 or float64 values, int32 or int64
+            indices, unsorted indices, explicit zeros and duplicates, which count as their sum)
+            is read from its nonzeros and never densified: the statistics ``X^T W X`` are
+            built from the nonzeros and centred afterwards, the streaming solvers run a sparse
+            fused pass with the centring folded into the intercept. CSC is converted to CSR
+            once (a copy of the nonzeros and indices); other sparse formats are converted to
+            CSR by scikit-learn.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets (a Series or DataFrame too).
         sample_weight : array-like of shape (n_samples,), optional
@@ -289,7 +310,7 @@ class LinearRegression(SklearnRegressorBase):
             if sw.shape[0] and sw.sum() <= 0.0:
                 raise ValueError("sample_weight must not be all zero")
             Y = y[:, None] if y.ndim == 1 else y
-            return fit_source(self, ArrayData(X, Y, sw, y.ndim), set_features=False)
+            return fit_source(self, _data_source(X, Y, sw, y.ndim), set_features=False)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Add a batch of rows to the accumulated statistics and solve from them, exactly.
@@ -337,14 +358,15 @@ class LinearRegression(SklearnRegressorBase):
             k = previous.cxy.shape[1]
         if k is not None and Y.shape[1] != k:
             raise ValueError(f"y has {Y.shape[1]} targets, but earlier batches had {k}")
+        data = _data_source(X, Y, sw, y.ndim, rereadable=False)
         if use_qr:
-            batch_qr = block_qr(X, Y, sw, params.fit_intercept)
+            batch_qr = data.qr(params.fit_intercept)
             acc_qr = batch_qr if previous is None else previous.merge(batch_qr)
             if params.fit_intercept and acc_qr.sum_w <= 0.0:
                 raise ValueError("sample_weight must not be all zero")
             outcome = _driver.solve_qr(acc_qr, params)
         else:
-            batch = block_stats(X, Y, sw)
+            batch = data.stats()
             stats = batch if previous is None else previous.merge(batch)
             if stats.sum_w <= 0.0:
                 raise ValueError("sample_weight must not be all zero")
@@ -412,10 +434,15 @@ class LinearRegression(SklearnRegressorBase):
         intercept = np.broadcast_to(
             np.asarray(self.intercept_, dtype=np.float64), (coef.shape[0],)
         ).copy()
-        out = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
-        launch(_kernels.predict_into, X, coef, intercept, out, _kernels.N_CHUNKS)
-        if not np.all(np.isfinite(out)):
-            assert_all_finite(X, input_name="X")
+        if isinstance(X, np.ndarray):
+            out = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
+            launch(_kernels.predict_into, X, coef, intercept, out, _kernels.N_CHUNKS)
+            if not np.all(np.isfinite(out)):
+                assert_all_finite(X, input_name="X")
+        else:
+            from ._sparse_data import predict
+
+            out = predict(X, coef, intercept, X.dtype)
         return out[:, 0] if np.ndim(self.coef_) == 1 else out
 
 
