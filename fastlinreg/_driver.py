@@ -19,8 +19,10 @@ Solvers:
 - ``"cg"``: conjugate gradient on the fused pass (:mod:`fastlinreg._krylov`), one pass per
   iteration, stopping on an estimate of the error.
 - ``"gd"``: gradient descent on the fused pass, Nesterov-accelerated or plain (the tutorial).
-- ``"auto"``: ``"gram"`` or ``"cg"`` by the cost model (:mod:`fastlinreg._cost`, or the
-  source's own ``solver_costs()``: sparse X). Conjugate
+- ``"auto"``: for an in-memory ``X`` with fewer rows than features (up to
+  ``_dual.DUAL_MAX_ROWS``), the ``n x n`` dual system (:mod:`fastlinreg._dual`, ``"dual"``);
+  else ``"gram"`` or ``"cg"`` by the cost model (:mod:`fastlinreg._cost`, or the source's own
+  ``solver_costs()``: sparse X). Conjugate
   gradient gets as many iterations as the Gram fit costs in passes, then the Gram fit takes
   over (up to ``GRAM_MAX_FEATURES``). The Gram fit moves on to QR (one more pass) when its
   factor says that the normal equations cannot reach the answer: the standardised matrix is
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _dual
 from ._chunked import ChunkedData
 from ._cost import GRAM_MAX_FEATURES, choose_solver, gram_cost_in_passes
 from ._factor import EPS, GramFactor, Spectrum, inactive_columns, solve_r
@@ -411,6 +414,8 @@ def fit(data: ChunkedData, params: FitParams, start=None) -> FitOutcome:
     d = data.n_features
     solver = params.solver
     auto = solver == "auto"
+    if auto and _dual.applies(data):
+        return _dual.fit(data, params)
     gram_passes = gram_cost_in_passes(d, data.dtype.itemsize)
     if auto:
         costs = getattr(data, "solver_costs", None)

@@ -92,7 +92,12 @@ class LinearRegression(SklearnRegressorBase):
           path, e.g. ``"gram"``, ``"gram+qr"``, ``"cg+gram"``. For sparse ``X`` the choice
           is by the nonzeros (the pair products of the statistics against passes over the
           nonzeros) and ``d`` (statistics up to 4096 features); without QR, a numerically
-          singular Gram matrix gets the refined minimum-norm solve.
+          singular Gram matrix gets the refined minimum-norm solve. Wide ``X`` (dense or
+          sparse, in memory) with fewer rows than features, up to 4096 rows, is solved through
+          the ``n x n`` dual system ``(X_c X_c^T + alpha I) a = y_c``, never a ``d x d``
+          matrix, refined with passes over ``X`` (``solver_ == "dual"``): ``Ridge(alpha)``'s
+          solution, and for ``alpha = 0`` the minimum-norm one (of the standardised
+          coefficients; ``np.linalg.lstsq``'s with ``standardize=False``).
     learning_rate : "auto" or float, default="auto"
         For ``"gd"``: ``"auto"`` uses the step ``1/L``, where ``L`` is the largest eigenvalue
         of the (preconditioned) Hessian estimated by power iteration on the same fused pass.

@@ -40,6 +40,9 @@ def fused_pass(data, indices, indptr, d, Y, coef, intercept, sw, n_chunks):
     for c in prange(n_chunks):
         start, stop = _chunk_bounds(c, n, n_chunks)
         g = part_g[c]
+        # Chunk-local sums, stored once: neighbouring chunks' entries share cache lines.
+        gb = np.zeros(k)
+        loss = np.zeros(k)
         for i in range(start, stop):
             p0, p1 = indptr[i], indptr[i + 1]
             wi = sw[i] if has_w else 1.0
@@ -50,10 +53,12 @@ def fused_pass(data, indices, indptr, d, Y, coef, intercept, sw, n_chunks):
                 for p in range(p0, p1):
                     r += data[p] * coef[t, indices[p]]
                 a = wi * r
-                part_b[c, t] += a
-                part_l[c, t] += a * r
+                gb[t] += a
+                loss[t] += a * r
                 for p in range(p0, p1):
                     g[t, indices[p]] += a * data[p]
+        part_b[c] = gb
+        part_l[c] = loss
     G = np.zeros((k, d))
     Gb = np.zeros(k)
     L = np.zeros(k)

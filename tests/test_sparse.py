@@ -286,3 +286,13 @@ def test_one_hot_of_a_real_categorical_dataset_in_a_pipeline():
     np.testing.assert_allclose(
         grid.cv_results_["mean_test_score"], ref_grid.cv_results_["mean_test_score"], rtol=1e-9
     )
+
+
+def test_dask_array_of_sparse_chunks_is_refused_with_the_fix_named():
+    da = pytest.importorskip("dask.array")
+    X, y = _design(300, 5, 0.3, seed=8)
+    chunked = da.from_array(X, chunks=(100, 5), asarray=False)
+    with pytest.raises(TypeError, match=r"scipy sparse chunks.*X\.compute\(\)"):
+        LinearRegression().fit(chunked, y)
+    model = LinearRegression().fit(chunked.compute(), y)  # the fix it names
+    assert_coef_close(model.coef_, LinearRegression().fit(X, y).coef_, 1e-12)
