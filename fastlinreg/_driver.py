@@ -19,7 +19,10 @@ Solvers:
 - ``"cg"``: conjugate gradient on the fused pass (:mod:`fastlinreg._krylov`), one pass per
   iteration, stopping on an estimate of the error.
 - ``"gd"``: gradient descent on the fused pass, Nesterov-accelerated or plain (the tutorial).
-- ``"auto"``: ``"gram"`` or ``"cg"`` by the cost model (:mod:`fastlinreg._cost`). Conjugate
+- ``"auto"``: for an in-memory ``X`` with fewer rows than features (up to
+  ``_dual.DUAL_MAX_ROWS``), the ``n x n`` dual system (:mod:`fastlinreg._dual`, ``"dual"``);
+  else ``"gram"`` or ``"cg"`` by the cost model (:mod:`fastlinreg._cost`, or the source's own
+  ``solver_costs()``: sparse X). Conjugate
   gradient gets as many iterations as the Gram fit costs in passes, then the Gram fit takes
   over (up to ``GRAM_MAX_FEATURES``). The Gram fit moves on to QR (one more pass) when its
   factor says that the normal equations cannot reach the answer: the standardised matrix is
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _dual
 from ._chunked import ChunkedData
 from ._cost import GRAM_MAX_FEATURES, choose_solver, gram_cost_in_passes
 from ._factor import EPS, GramFactor, Spectrum, inactive_columns, solve_r
@@ -410,13 +414,21 @@ def fit(data: ChunkedData, params: FitParams, start=None) -> FitOutcome:
     d = data.n_features
     solver = params.solver
     auto = solver == "auto"
+    if auto and _dual.applies(data):
+        return _dual.fit(data, params)
+    gram_passes = gram_cost_in_passes(d, data.dtype.itemsize)
     if auto:
-        solver = "cg" if choose_solver(data.n_rows or 1, d, data.dtype.itemsize) == "gd" else "gram"
+        costs = getattr(data, "solver_costs", None)
+        if costs is not None:  # a source with a cost model of its own (sparse X)
+            solver, gram_passes = costs()
+        else:
+            dense = choose_solver(data.n_rows or 1, d, data.dtype.itemsize)
+            solver = "cg" if dense == "gd" else "gram"
     if solver in ("cg", "gd"):
         max_iter = params.max_iter
         if auto and params.tol > 0 and d <= GRAM_MAX_FEATURES:
             # Krylov for at most the price of the Gram fit, then the Gram fit.
-            max_iter = min(max_iter, math.ceil(gram_cost_in_passes(d, data.dtype.itemsize)))
+            max_iter = min(max_iter, math.ceil(gram_passes))
         streamed = _stream(data, params, solver, start, max_iter)
         # tol = 0 asks for exactly max_iter iterations: nothing to finish.
         if streamed.converged or not auto or d > GRAM_MAX_FEATURES or params.tol == 0:
@@ -439,11 +451,13 @@ def _direct(data: ChunkedData, params: FitParams, *, auto: bool, qr: bool = Fals
         out = solve_statistics(stats, params, factor)
         out.n_passes = 1
         return out
+    # Without a QR factor (sparse X) the refined Gram solve, minimum-norm if need be, is final.
+    fallback = auto and getattr(data, "qr_available", True)
     ill = factor.min_norm or factor.contraction > _MAX_CONTRACTION
-    if not (auto and ill):
+    if not (fallback and ill):
         out = _refine(data, stats, factor, params)
         out.n_passes += 1
-        if not (auto and not out.converged):
+        if not (fallback and not out.converged):
             return out
     else:
         out = solve_statistics(stats, params, factor)

@@ -11,10 +11,10 @@ from dataclasses import replace
 import numpy as np
 
 from . import _driver, _kernels
-from ._chunked import ArrayData, ChunkedData, block_qr, block_stats
+from ._chunked import ArrayData, ChunkedData
 from ._driver import FitOutcome, FitParams
 from ._runtime import launch
-from ._scaled import Rescaling, ScaledArrayData, plan_rescaling
+from ._scaled import Rescaling, ScaledArrayData, needs_rescaling, plan_rescaling
 from ._sklearn_compat import SklearnRegressorBase
 from ._solvers import DivergenceError
 from ._validation import (
@@ -42,6 +42,15 @@ def _unchanged_on_error(model) -> Iterator[None]:
         raise
 
 
+def _data_source(X, Y, sw, y_ndim, rereadable=True) -> ChunkedData:
+    """Return the validated ``X`` as the driver reads it (sparse: scipy imported only then)."""
+    if isinstance(X, np.ndarray):
+        return ArrayData(X, Y, sw, y_ndim, rereadable)
+    from ._sparse_data import SparseData
+
+    return SparseData(X, Y, sw, y_ndim, rereadable)
+
+
 def _is_dask_collection(obj) -> bool:
     """Whether ``obj`` is a Dask collection, decided without importing Dask."""
     return type(obj).__module__.startswith("dask") and hasattr(obj, "__dask_graph__")
@@ -57,6 +66,7 @@ class LinearRegression(SklearnRegressorBase):
     near ``1 / sqrt(eps)``, or numerically singular), it moves to a one-pass tall-skinny QR.
     For many features it streams: conjugate gradient on a fused Numba pass that computes
     residuals, gradient and loss in one parallel read of ``X``. ``X`` is never copied.
+    scipy sparse ``X`` (CSR, CSC) is fitted from its nonzeros, never densified (see ``fit``).
 
     Parameters
     ----------
@@ -73,6 +83,7 @@ class LinearRegression(SklearnRegressorBase):
         - ``"qr"``: one-pass tall-skinny Householder QR of ``[1 | X - shift | y - shift]``,
           solved by SVD of the small factor (``np.linalg.lstsq``'s rank cut-off
           ``eps * max(n, d)``); twice the flops of the statistics, the accuracy of QR.
+          Not for sparse ``X`` (a ``ValueError``: the factor is built from dense rows).
         - ``"cg"``: conjugate gradient on the normal equations, one fused pass per iteration.
         - ``"gd"``: gradient descent on the fused pass, Nesterov-accelerated (``accelerate``)
           or plain with a fixed ``learning_rate`` (the tutorial's method).
@@ -80,7 +91,15 @@ class LinearRegression(SklearnRegressorBase):
           (statistics up to 224 features for float64 X, 44 for float32). ``"cg"`` runs for
           at most the cost of the Gram fit in passes, then the Gram fit finishes; the Gram fit
           moves to ``"qr"`` when its factor cannot deliver ``tol``. ``solver_`` records the
-          path, e.g. ``"gram"``, ``"gram+qr"``, ``"cg+gram"``.
+          path, e.g. ``"gram"``, ``"gram+qr"``, ``"cg+gram"``. For sparse ``X`` the choice
+          is by the nonzeros (the pair products of the statistics against passes over the
+          nonzeros) and ``d`` (statistics up to 4096 features); without QR, a numerically
+          singular Gram matrix gets the refined minimum-norm solve. Wide ``X`` (dense or
+          sparse, in memory) with fewer rows than features, up to 4096 rows, is solved through
+          the ``n x n`` dual system ``(X_c X_c^T + alpha I) a = y_c``, never a ``d x d``
+          matrix, refined with passes over ``X`` (``solver_ == "dual"``): ``Ridge(alpha)``'s
+          solution, and for ``alpha = 0`` the minimum-norm one (of the standardised
+          coefficients; ``np.linalg.lstsq``'s with ``standardize=False``).
     learning_rate : "auto" or float, default="auto"
         For ``"gd"``: ``"auto"`` uses the step ``1/L``, where ``L`` is the largest eigenvalue
         of the (preconditioned) Hessian estimated by power iteration on the same fused pass.
@@ -201,10 +220,10 @@ class LinearRegression(SklearnRegressorBase):
         self.verbose = verbose
 
     def __sklearn_tags__(self):
-        """Declare multi-output support and dense-only input."""
+        """Declare multi-output support and sparse input."""
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
     def _check_params(self) -> None:
@@ -266,7 +285,14 @@ class LinearRegression(SklearnRegressorBase):
             Training data. float32 and float64 arrays are used in place (any memory layout,
             read-only allowed, memory-mapped files included); other numeric types are
             converted to float64. pandas and polars DataFrames give ``feature_names_in_``. A
-            Dask array or DataFrame is fitted on its workers (:mod:`fastlinreg.dask`).
+            Dask array or DataFrame is fitted on its workers (:mod:`fastlinreg.dask`). A scipy
+            sparse CSR or CSC matrix or array (float32 or float64 values, int32 or int64
+            indices, unsorted indices, explicit zeros and duplicates, which count as their sum)
+            is read from its nonzeros and never densified: the statistics ``X^T W X`` are
+            built from the nonzeros and centred afterwards, the streaming solvers run a sparse
+            fused pass with the centring folded into the intercept. CSC is converted to CSR
+            once (a copy of the nonzeros and indices); other sparse formats are converted to
+            CSR by scikit-learn.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets (a Series or DataFrame too).
         sample_weight : array-like of shape (n_samples,), optional
@@ -296,6 +322,9 @@ class LinearRegression(SklearnRegressorBase):
                 raise ValueError("sample_weight must not be all zero")
             Y = y[:, None] if y.ndim == 1 else y
             X, Y, sw = _one_weighted_row(X, Y, sw)
+            if not isinstance(X, np.ndarray):
+                _refuse_extreme_magnitudes(X, Y, sw, "sparse X is fitted as it is")
+                return fit_source(self, _data_source(X, Y, sw, y.ndim), set_features=False)
             rescaling = plan_rescaling(X, Y, sw, float(self.alpha))
             if rescaling is None:
                 return fit_source(self, ArrayData(X, Y, sw, y.ndim), set_features=False)
@@ -343,25 +372,21 @@ class LinearRegression(SklearnRegressorBase):
         first = previous is None
         X, y, sw = validate_fit_data(self, X, y, sample_weight, reset=first)
         Y = y[:, None] if y.ndim == 1 else y
-        if plan_rescaling(X, Y, sw, params.alpha) is not None:
-            raise ValueError(
-                "X, y or sample_weight has magnitudes whose squares leave float64's range "
-                "(below 2**-400 or above 2**400); partial_fit accumulates squares as they are: "
-                "rescale the data, or use fit, which rescales them exactly"
-            )
+        _refuse_extreme_magnitudes(X, Y, sw, "partial_fit accumulates squares as they are")
         k = previous.xy.shape[1] if use_qr and previous is not None else None
         if previous is not None and not use_qr:
             k = previous.cxy.shape[1]
         if k is not None and Y.shape[1] != k:
             raise ValueError(f"y has {Y.shape[1]} targets, but earlier batches had {k}")
+        data = _data_source(X, Y, sw, y.ndim, rereadable=False)
         if use_qr:
-            batch_qr = block_qr(X, Y, sw, params.fit_intercept)
+            batch_qr = data.qr(params.fit_intercept)
             acc_qr = batch_qr if previous is None else previous.merge(batch_qr)
             if params.fit_intercept and acc_qr.sum_w <= 0.0:
                 raise ValueError("sample_weight must not be all zero")
             outcome = _driver.solve_qr(acc_qr, params)
         else:
-            batch = block_stats(X, Y, sw)
+            batch = data.stats()
             stats = batch if previous is None else previous.merge(batch)
             if stats.sum_w <= 0.0:
                 raise ValueError("sample_weight must not be all zero")
@@ -429,11 +454,26 @@ class LinearRegression(SklearnRegressorBase):
         intercept = np.broadcast_to(
             np.asarray(self.intercept_, dtype=np.float64), (coef.shape[0],)
         ).copy()
-        out = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
-        launch(_kernels.predict_into, X, coef, intercept, out, _kernels.N_CHUNKS)
-        if not np.all(np.isfinite(out)):
-            assert_all_finite(X, input_name="X")
+        if isinstance(X, np.ndarray):
+            out = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
+            launch(_kernels.predict_into, X, coef, intercept, out, _kernels.N_CHUNKS)
+            if not np.all(np.isfinite(out)):
+                assert_all_finite(X, input_name="X")
+        else:
+            from ._sparse_data import predict
+
+            out = predict(X, coef, intercept, X.dtype)
         return out[:, 0] if np.ndim(self.coef_) == 1 else out
+
+
+def _refuse_extreme_magnitudes(X, Y: np.ndarray, sw: np.ndarray, why: str) -> None:
+    """Refuse magnitudes whose squares leave float64's range where they cannot be rescaled."""
+    if needs_rescaling(X, Y, sw):
+        raise ValueError(
+            "X, y or sample_weight has magnitudes whose squares leave float64's range "
+            f"(below 2**-400 or above 2**400); {why}: rescale the data, or use fit on a "
+            "dense array, which rescales them exactly"
+        )
 
 
 def _one_weighted_row(

@@ -169,6 +169,40 @@ def plan_rescaling(
     return Rescaling(x_factor, y_factor, weight)
 
 
+#: Stored values of sparse ``X`` judged at a time.
+_SPARSE_BLOCK = 1 << 20
+
+
+def needs_rescaling(X, Y: np.ndarray, sample_weight: np.ndarray) -> bool:
+    """Whether any magnitude of the data leaves the safe range (dense or scipy sparse ``X``).
+
+    Dense ``X`` is judged from its leading rows, as :func:`plan_rescaling` does; sparse ``X``
+    from all its stored values (one read of them, much less than a fit).
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix of shape (n, d)
+    Y : ndarray of shape (n, k)
+    sample_weight : ndarray of shape (n,) or (0,)
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(X, np.ndarray):
+        return plan_rescaling(X, Y, sample_weight, 0.0) is not None
+    if X.shape[0] == 0:
+        return False
+    # Block by block: the magnitudes of all nonzeros at once would be a copy of them.
+    x_risk = X.dtype == np.float64 and any(
+        _outside(np.abs(X.data[i : i + _SPARSE_BLOCK]))
+        for i in range(0, X.data.shape[0], _SPARSE_BLOCK)
+    )
+    y_mag = np.max(np.abs(Y[:_PROBE_ROWS]), axis=0)
+    w_mag = np.array([float(np.max(sample_weight)) if sample_weight.shape[0] else 1.0])
+    return bool(x_risk or _outside(y_mag) or _outside(w_mag))
+
+
 class ScaledArrayData:
     """The driver's view of ``(X diag(s), Y diag(t), w / u)`` for an array, block by block.
 
@@ -192,7 +226,9 @@ class ScaledArrayData:
         y_ndim: int,
         rescaling: Rescaling,
     ):
-        self.X, self.Y = X, Y
+        # Private: solvers that read ``data.X`` directly (the dual system) would see the
+        # unscaled values, so this source offers only the blockwise passes.
+        self._X, self._Y = X, Y
         self.sample_weight = (
             sample_weight / rescaling.weight if sample_weight.shape[0] else sample_weight
         )
@@ -209,10 +245,10 @@ class ScaledArrayData:
 
     def _blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         sw = self.sample_weight
-        for lo in range(0, max(self.X.shape[0], 1), self._rows):
+        for lo in range(0, max(self._X.shape[0], 1), self._rows):
             hi = lo + self._rows
-            xb = np.multiply(self.X[lo:hi], self.rescaling.x, dtype=np.float64)
-            yb = np.multiply(self.Y[lo:hi], self.rescaling.y, dtype=np.float64)
+            xb = np.multiply(self._X[lo:hi], self.rescaling.x, dtype=np.float64)
+            yb = np.multiply(self._Y[lo:hi], self.rescaling.y, dtype=np.float64)
             yield xb, yb, sw[lo:hi] if sw.shape[0] else sw
 
     def stats(self) -> SufficientStats:

@@ -17,6 +17,8 @@ import numpy as np
 
 #: The dtypes ``X`` is used in (scikit-learn's ``dtype=[np.float64, np.float32]``).
 FLOAT_DTYPES = [np.float64, np.float32]
+#: Sparse formats used as they are; scikit-learn converts the others to the first (a copy).
+SPARSE_FORMATS = ("csr", "csc")
 
 
 def is_plain_array(a: Any) -> bool:
@@ -140,6 +142,7 @@ def _sklearn_fit_data(
         X,
         y,
         dtype=_float_dtypes(X),
+        accept_sparse=SPARSE_FORMATS,
         y_numeric=True,
         multi_output=True,
         ensure_all_finite=False,
@@ -175,8 +178,9 @@ def validate_fit_data(
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features), float32 or float64
-        ``X`` itself (a memory map seen as an ndarray) when it is a float32 or float64 array.
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features), float32 or float64
+        ``X`` itself (a memory map seen as an ndarray) when it is a float32 or float64 array,
+        or a float32 or float64 CSR or CSC matrix or array.
     y : ndarray, float32 or float64
     sample_weight : ndarray of shape (n_samples,) or (0,), float64
         Zero rows when no weights are given.
@@ -196,7 +200,13 @@ def _sklearn_predict_data(estimator: Any, X: Any) -> np.ndarray:
 
     _refuse_strings(X)
     return validate_data(
-        estimator, X, dtype=_float_dtypes(X), ensure_all_finite=False, order=None, reset=False
+        estimator,
+        X,
+        dtype=_float_dtypes(X),
+        accept_sparse=SPARSE_FORMATS,
+        ensure_all_finite=False,
+        order=None,
+        reset=False,
     )
 
 
@@ -211,8 +221,9 @@ def validate_predict_data(estimator: Any, X: Any) -> np.ndarray:
 
     Returns
     -------
-    ndarray of shape (n_samples, n_features), float32 or float64
-        ``X`` itself (a memory map seen as an ndarray) when it is a float32 or float64 array.
+    ndarray or scipy sparse matrix of shape (n_samples, n_features), float32 or float64
+        ``X`` itself (a memory map seen as an ndarray) when it is a float32 or float64 array,
+        or a float32 or float64 CSR or CSC matrix or array.
     """
     if _usable_X(estimator, X, reset=False):
         return np.asarray(X)

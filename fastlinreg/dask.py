@@ -270,11 +270,19 @@ def fit(model: LinearRegression, X: Any, y: Any, sample_weight: Any = None) -> L
     ValueError
         For non-numeric or misaligned input; NaN/inf in a block is reported when the pass
         reaches it.
+    TypeError
+        For a Dask array whose chunks are scipy sparse matrices (the message names the fix).
     """
     names = _get_feature_names(_schema(X))
     if isinstance(X, da.Array):
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, got {X.ndim} dimensions")
+        if type(X._meta).__module__.startswith("scipy.sparse"):
+            raise TypeError(
+                "a Dask array of scipy sparse chunks is not supported; fit the computed matrix "
+                "(LinearRegression().fit(X.compute(), y) reads its nonzeros in place, never "
+                "densified), or fit dense chunks (X.map_blocks(lambda b: b.toarray()))"
+            )
         dtype = _array_dtype(X.dtype, "X")
         X = X.rechunk({1: -1})
         row_chunks: tuple[float, ...] | None = X.chunks[0]

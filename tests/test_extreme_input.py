@@ -94,7 +94,7 @@ def test_partial_fit_refuses_what_it_cannot_rescale():
     X, y = _data()
     model = LinearRegression().partial_fit(X, y)
     state = copy.deepcopy(vars(model))
-    with pytest.raises(ValueError, match="use fit, which rescales them"):
+    with pytest.raises(ValueError, match="use fit on a dense array, which rescales them"):
         model.partial_fit(X * 1e-200, y)
     assert vars(model).keys() == state.keys()
     np.testing.assert_array_equal(model.coef_, state["coef_"])
@@ -245,3 +245,24 @@ def test_polars_frames_are_left_unchanged():
     before = frame.clone()
     LinearRegression().fit(frame, y)
     assert frame.equals(before)
+
+
+def test_wide_tiny_X_fits_like_the_unscaled_data():
+    # Rescaled data go through the blockwise passes, not the dual system (which reads X itself).
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((30, 60))
+    y = rng.standard_normal(30)
+    plain = LinearRegression().fit(X, y)
+    model = _fit_quietly(LinearRegression(), X * 1e-200, y)
+    np.testing.assert_allclose(model.predict(X * 1e-200), plain.predict(X), atol=1e-8)
+    assert_coef_close(model.coef_ * 1e-200, plain.coef_, 1e-8)
+
+
+def test_sparse_X_of_extreme_magnitudes_is_refused():
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = _data()
+    Xs = sparse.csr_matrix(X * 1e-200)
+    with pytest.raises(ValueError, match="sparse X is fitted as it is"):
+        LinearRegression().fit(Xs, y)
+    with pytest.raises(ValueError, match="partial_fit accumulates squares"):
+        LinearRegression().partial_fit(Xs, y)

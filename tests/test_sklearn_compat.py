@@ -30,7 +30,7 @@ from fastlinreg import LinearRegression, _sklearn_compat
 def _twin_tags(self):
     tags = super(Twin, self).__sklearn_tags__()
     tags.target_tags.multi_output = True
-    tags.input_tags.sparse = False
+    tags.input_tags.sparse = True
     return tags
 
 
@@ -141,7 +141,7 @@ def test_tags_equal_base_estimator_field_by_field():
     assert dataclasses.asdict(ours) == dataclasses.asdict(twin)
     assert ours == twin
     assert ours.estimator_type == "regressor" and ours.target_tags.required
-    assert ours.target_tags.multi_output and not ours.input_tags.sparse
+    assert ours.target_tags.multi_output and ours.input_tags.sparse
     assert is_regressor(LinearRegression())
 
 
