@@ -45,8 +45,6 @@ from ._solvers import Reparametrization, SolverResult, SummedObjective, gradient
 from ._stats import ColumnMoments, SufficientStats
 from ._tsqr import QRFactor
 
-#: Solver names the driver accepts.
-SOLVERS = ("auto", "gram", "qr", "cg", "gd")
 #: Most refinement passes after a Gram solve.
 MAX_REFINEMENTS = 4
 #: Refinement stops once the estimated remaining relative error is this many ulps.
@@ -65,7 +63,7 @@ class FitParams:
     fit_intercept : bool
     alpha : float
     solver : str
-        One of :data:`SOLVERS`.
+        One of :data:`~fastlinreg._params.SOLVERS`.
     learning_rate : "auto" or float
         For ``"gd"``.
     max_iter : int

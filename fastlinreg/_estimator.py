@@ -13,6 +13,7 @@ import numpy as np
 from . import _driver, _kernels
 from ._chunked import ArrayData, ChunkedData
 from ._driver import FitOutcome, FitParams
+from ._params import SOLVERS
 from ._runtime import launch
 from ._scaled import Rescaling, ScaledArrayData, needs_rescaling, plan_rescaling
 from ._sklearn_compat import SklearnRegressorBase
@@ -23,8 +24,6 @@ from ._validation import (
     validate_fit_data,
     validate_predict_data,
 )
-
-_SOLVERS = _driver.SOLVERS
 
 
 @contextmanager
@@ -255,8 +254,8 @@ class LinearRegression(SklearnRegressorBase):
             or self.verbose < 0
         ):
             raise ValueError(f"verbose must be an integer >= 0, got {self.verbose!r}")
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
         for name in ("fit_intercept", "accelerate", "standardize", "warm_start"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")

@@ -1,12 +1,12 @@
 """The ``fastlinreg`` command line: ``bench`` (and ``bench --kernel``), ``fit`` and ``predict``.
 
 This module parses arguments, calls the library and reports. ``--help``, ``--version`` and
-``predict`` import neither scikit-learn nor the benchmark harness. Problems a person can fix (a
-missing file, an unknown column, a bad cell, a malformed model, an invalid option value) are
-printed as one line on stderr with exit status 2; ``--debug`` adds the traceback. Outputs are
-checked before any data is read (never an input file, in a writable folder) and replaced
-atomically (:mod:`fastlinreg._atomic`); SIGINT and SIGTERM stop with one line, exit status 130
-and 143.
+``predict`` import neither scikit-learn nor the benchmark harness, and ``--help`` not Numba.
+Problems a person can fix (a missing file, an unknown column, a bad cell, a malformed model, an
+invalid option value) are printed as one line on stderr with exit status 2; ``--debug`` adds
+the traceback. Outputs are checked before any data is read (never an input file, in a writable
+folder) and replaced atomically (:mod:`fastlinreg._atomic`); SIGINT and SIGTERM stop with one
+line, exit status 130 and 143.
 """
 
 from __future__ import annotations
@@ -36,10 +36,17 @@ from ._bench_defaults import (
     REPEAT,
     default_threads,
 )
-from ._driver import SOLVERS
+from ._params import DEFAULTS, SOLVERS
 
 #: Exceptions reported as one line with exit status 2: bad input, files, options, models.
 USER_ERRORS = (ValueError, TypeError, OSError, FloatingPointError)
+
+#: What ``bench`` says at the end (on stderr): the default run is the quick one.
+FULL_COMPARISON = (
+    "For the full comparison: fastlinreg bench --n-samples 4000000 --repeat 5 --plot bench.png "
+    "(larger data, more rounds, a chart), and fastlinreg bench --kernel (the fused pass for "
+    "each feature count against the read-bandwidth probe)."
+)
 
 #: Exit status of ``fit --strict`` when the fit did not converge.
 NOT_CONVERGED = 3
@@ -219,9 +226,6 @@ def _add_input_options(command: argparse.ArgumentParser) -> None:
 
 
 def _add_fit(sub: Any, common: argparse.ArgumentParser) -> None:
-    from ._estimator import LinearRegression
-
-    defaults = LinearRegression().get_params()
     fit = sub.add_parser(
         "fit",
         parents=[common],
@@ -264,12 +268,12 @@ def _add_fit(sub: Any, common: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--alpha",
         type=float,
-        default=defaults["alpha"],
+        default=DEFAULTS["alpha"],
         help="L2 penalty, as scikit-learn's Ridge (default: %(default)s)",
     )
     fit.add_argument(
         "--solver",
-        default=defaults["solver"],
+        default=DEFAULTS["solver"],
         metavar="{" + ",".join(SOLVERS) + "}",
         help="auto picks gram or cg by a cost model, and falls back to qr where the normal "
         "equations cannot deliver (default: %(default)s)",
@@ -277,19 +281,19 @@ def _add_fit(sub: Any, common: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--learning-rate",
         type=_learning_rate,
-        default=defaults["learning_rate"],
+        default=DEFAULTS["learning_rate"],
         help="step of solver gd: auto (1/L by power iteration) or a number (default: %(default)s)",
     )
     fit.add_argument(
         "--max-iter",
         type=int,
-        default=defaults["max_iter"],
+        default=DEFAULTS["max_iter"],
         help="most iterations of cg and gd (default: %(default)s)",
     )
     fit.add_argument(
         "--tol",
         type=float,
-        default=defaults["tol"],
+        default=DEFAULTS["tol"],
         help="target relative error of the coefficients (default: %(default)s)",
     )
     fit.add_argument(
@@ -313,7 +317,7 @@ def _add_fit(sub: Any, common: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--verbose",
         type=int,
-        default=defaults["verbose"],
+        default=DEFAULTS["verbose"],
         metavar="N",
         help="print the objective every N iterations (default: %(default)s, never)",
     )
@@ -512,6 +516,8 @@ def _bench(args: argparse.Namespace) -> int:
         result.write_json(args.json)
     if args.plot and isinstance(result, bench.BenchResult):
         result.plot(args.plot)
+    if not args.quiet and isinstance(result, bench.BenchResult):
+        print(FULL_COMPARISON, file=sys.stderr)
     return 0
 
 

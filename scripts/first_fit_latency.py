@@ -5,7 +5,9 @@ Each measurement is a fresh ``python`` process pointed at one Numba cache direct
 runs (cold), the following ones load them (warm). A process imports fastlinreg, fits 100 x 3
 float64 data with the defaults and predicts, then fits again with ``solver="gd"``. Times are
 taken against the parent's clock just before the process is started, so they include starting
-the interpreter. The script also reports which heavy modules the first fit imported.
+the interpreter. The script also reports which heavy modules the first fit imported, and times
+``fastlinreg --help`` in its own process (the console script's entry point, run as the
+installed script runs it).
 
 Usage::
 
@@ -41,9 +43,22 @@ print(json.dumps({"imported": imported, "fitted": fitted, "gd_fitted": gd_fitted
 """
 
 
+HELP = "import sys\nfrom fastlinreg._entry import main\nsys.argv[1:] = ['--help']\nsys.exit(main())"
+
+
+def time_help(env: dict[str, str]) -> float:
+    """Seconds from starting a process to ``fastlinreg --help`` having printed and exited."""
+    start = time.time()
+    subprocess.run(
+        [sys.executable, "-c", HELP], env=env, capture_output=True, check=True, timeout=600
+    )
+    return time.time() - start
+
+
 def run_once(cache_dir: str) -> dict[str, object]:
     """Run the child once against ``cache_dir``; return its phase times in seconds."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    help_seconds = time_help(env)
     start = time.time()
     out = subprocess.run(
         [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=600
@@ -56,6 +71,7 @@ def run_once(cache_dir: str) -> dict[str, object]:
         "first fit + predict": marks["fitted"] - marks["imported"],
         "gd fit": marks["gd_fitted"] - marks["fitted"],
         "start to first fit": marks["fitted"] - start,
+        "fastlinreg --help": help_seconds,
         "heavy modules imported by then": marks["heavy"],
     }
 
@@ -68,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="fastlinreg-cache-") as cache_dir:
         rows = [("cold", run_once(cache_dir))]
         rows += [(f"warm {i + 1}", run_once(cache_dir)) for i in range(args.warm_runs)]
-    keys = ["import", "first fit + predict", "gd fit", "start to first fit"]
+    keys = ["import", "first fit + predict", "gd fit", "start to first fit", "fastlinreg --help"]
     print("| run | " + " | ".join(keys) + " | heavy modules imported by then |")
     print("|:--|" + "--:|" * len(keys) + ":--|")
     for name, row in rows:

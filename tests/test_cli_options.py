@@ -292,3 +292,14 @@ def test_help_and_predict_import_neither_sklearn_nor_the_harness(tmp_path, table
         heavy = [m for m in report["modules"] if m.split(".")[0] in ("sklearn", "pandas")]
         harness = {"fastlinreg.bench", "fastlinreg.bench_kernel"} & set(report["modules"])
         assert not heavy and not harness, (argv, heavy, harness)
+        if argv[-1] == "--help":
+            # Help is printed before the kernels (and Numba) load: it answers in a few
+            # tenths of a second rather than the second a fit's start-up takes.
+            assert "numba" not in report["modules"], argv
+
+
+def test_the_help_defaults_are_the_estimators():
+    from fastlinreg import LinearRegression
+    from fastlinreg._params import DEFAULTS
+
+    assert LinearRegression().get_params() == DEFAULTS

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -244,6 +245,52 @@ def test_ctrl_c_or_sigterm_during_a_fit_is_one_line(work, signum, status, line):
     assert proc.returncode == status
     assert err.strip().splitlines() == [line]
     assert _snapshot(work) == before
+
+
+def _console_script_code() -> str:
+    """What the installed ``fastlinreg`` script runs: the entry point pyproject.toml declares."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = scripts["fastlinreg"].split(":")
+    return f"import sys\nfrom {module} import {function}\nsys.exit({function}())\n"
+
+
+def _numpy_is_loading(pid: int) -> bool:
+    # NumPy's compiled core is mapped part-way through its import, which the command line
+    # starts before its own signal handling exists.
+    with open(f"/proc/{pid}/maps") as maps:
+        return "_multiarray_umath" in maps.read()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/PID/maps (Linux)")
+@pytest.mark.parametrize(
+    ("signum", "status", "line"),
+    [
+        (signal.SIGINT, 130, "fastlinreg: interrupted"),
+        (signal.SIGTERM, 143, "fastlinreg: terminated"),
+    ],
+)
+def test_a_signal_while_the_command_is_still_importing_is_one_line(work, signum, status, line):
+    argv = _commands(work)["fit"][0]
+    with subprocess.Popen(
+        [sys.executable, "-c", _console_script_code(), *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    ) as proc:
+        try:
+            deadline = time.monotonic() + 60
+            while not _numpy_is_loading(proc.pid):
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.001)
+            proc.send_signal(signum)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+    assert proc.returncode == status, err
+    assert err.strip().splitlines() == [line]
 
 
 def test_deeply_nested_model_is_a_one_line_error(capsys, work):

@@ -62,6 +62,16 @@ def test_import_loads_no_heavy_module(numba_scipy):
     modules = _loaded_modules("import fastlinreg")
     _assert_light(modules, numba_scipy)
     assert "scipy.linalg" not in modules  # until Numba loads a kernel
+    # The console script takes Ctrl-C from its first import: the package itself loads no NumPy.
+    assert "numpy" not in modules
+
+
+def test_every_public_name_resolves_on_first_use():
+    for name in fastlinreg.__all__:
+        assert getattr(fastlinreg, name) is not None
+    assert set(fastlinreg.__all__) <= set(dir(fastlinreg))
+    with pytest.raises(AttributeError, match="no attribute 'fit'"):
+        fastlinreg.fit  # noqa: B018
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
