@@ -743,35 +743,87 @@ class BenchResult:
         return "\n".join(out + [f"- {line}" for line in self.footer_lines()])
 
     def plot(self, path: str | os.PathLike[str]) -> None:
-        """Save a PNG: a bar chart of the times to solution, and the loss curves.
+        """Save a PNG: the times to solution as bars, and the loss curves.
 
-        Needs matplotlib (``pip install 'fastlinreg[bench]'``).
+        Bars are on a linear axis, one colour per library, labelled with the median time, with
+        a whisker from the fastest to the slowest timed round. Loss curves of the iterative
+        solvers differ in colour and marker per candidate and in line style per dtype. Needs
+        matplotlib (``pip install 'fastlinreg[bench]'``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the PNG.
         """
         # A bare Figure renders with Agg and leaves pyplot's global backend alone.
         from matplotlib.figure import Figure
+        from matplotlib.patches import Patch
 
-        fits = [r for r in self.rows if r.kind == "fit" and r.status == "ok"]
-        fig = Figure(figsize=(13, 0.4 * len(fits) + 2.5))
-        bars, curves = fig.subplots(1, 2)
-        labels = [f"{r.label} [{r.dtype}]" for r in fits]
-        bars.barh(labels, [r.seconds for r in fits], color="tab:blue")
+        fits = [r for r in self.rows if r.kind == "fit" and r.status == "ok" and r.seconds]
+        fig = Figure(figsize=(14, 0.45 * len(fits) + 2.5))
+        bars, curves = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        medians = np.array([r.seconds for r in fits], dtype=float)
+        spread = np.array(
+            [[m - min(r.times), max(r.times) - m] for r, m in zip(fits, medians, strict=True)]
+        ).T.reshape(2, len(fits))
+        colours = [_LIBRARY_COLOURS[_library(r.name)] for r in fits]
+        positions = np.arange(len(fits))
+        bars.barh(positions, medians, xerr=spread, color=colours, capsize=3, ecolor="0.3")
+        bars.set_yticks(positions, [f"{r.label} [{r.dtype}]" for r in fits])
         bars.invert_yaxis()
-        bars.set_xscale("log")
-        bars.set_xlabel("time to solution [s] (median)")
+        right = float(np.max(medians + spread[1])) if len(fits) else 1.0
+        for y, (m, hi) in enumerate(zip(medians, spread[1], strict=True)):
+            bars.text(m + hi + 0.01 * right, y, f"{m:.3g} s", va="center", fontsize="small")
+        bars.set_xlim(0, 1.15 * right)
+        bars.set_xlabel("time to solution [s]: median, whisker from fastest to slowest round")
         c = self.config
         bars.set_title(f"{c.n_samples:,} x {c.n_features}, {c.threads} threads")
-        for name, entry in self.loss_curves.items():
+        libraries = dict.fromkeys(_library(r.name) for r in fits)
+        bars.legend(
+            handles=[Patch(color=_LIBRARY_COLOURS[lib], label=lib) for lib in libraries],
+            loc="lower right",
+            fontsize="small",
+        )
+        palette = [f"C{i}" for i in range(10)]
+        markers = "os^vDP*Xh<>"
+        # One-step solvers (gram, qr) have no curve to draw; they are in the bars.
+        iterative = {k: v for k, v in self.loss_curves.items() if len(v["objective"]) > 1}
+        for i, (name, entry) in enumerate(iterative.items()):
             floor = self.optimal_objective[entry["dtype"]]
             gap = np.maximum(np.asarray(entry["objective"]) - floor, 1e-13 * abs(floor))
-            curves.plot(np.arange(1, len(gap) + 1), gap, label=name)
+            every = max(1, len(gap) // 8)
+            curves.plot(
+                np.arange(1, len(gap) + 1),
+                gap,
+                label=name,
+                color=palette[i % len(palette)],
+                marker=markers[i % len(markers)],
+                # Curves that coincide (cg in both dtypes, auto and the solver it chose) still
+                # show every marker: each curve's markers start at a different iteration.
+                markevery=(i % every, every) if every > 1 else 1,
+                markersize=9 - 0.5 * (i % 6),
+                fillstyle="none" if i % 2 else "full",
+                linestyle="--" if entry["dtype"] == "float32" else "-",
+            )
         curves.set_xscale("log")
         curves.set_yscale("log")
         curves.set_xlabel("iteration")
         curves.set_ylabel("objective - closed-form objective")
-        curves.set_title("loss curves")
-        curves.legend(fontsize="small")
+        curves.set_title("loss curves (dashed: float32)")
+        if iterative:
+            curves.legend(fontsize="small")
         fig.tight_layout()
         fig.savefig(path, dpi=100)
+
+
+#: Bar colour of each library in :meth:`BenchResult.plot`.
+_LIBRARY_COLOURS = {"fastlinreg": "tab:blue", "numpy": "tab:green", "sklearn": "tab:orange"}
+
+
+def _library(name: str) -> str:
+    """Return the library a candidate's name starts with: ``"fastlinreg gram"`` -> fastlinreg."""
+    first = name.split()[0]
+    return first if first in _LIBRARY_COLOURS else "sklearn"
 
 
 _SECTIONS = (
@@ -1024,19 +1076,25 @@ def run(config: Config, progress: Progress | None = None) -> BenchResult:
     started = time.perf_counter()
     report = progress or (lambda step, total, label: None)
     cands = candidates(config)
-    total = 2 + len(cands) * config.repeat
+    setup = 3 + len(config.dtypes)
+    total = setup + len(cands) * config.repeat
     report(0, total, f"generating {config.n_samples:,} x {config.n_features} data")
     X, y = make_data(config.n_samples, config.n_features, "float64", config.seed)
     data = {d: (X, y) if d == "float64" else (X.astype(d), y.astype(d)) for d in config.dtypes}
     del X, y
 
     with pinned_threads(config.threads):
-        report(1, total, "closed forms, compilation, bandwidth probe, warm-up")
+        compile_info = []
+        for step, d in enumerate(config.dtypes, start=1):
+            report(step, total, f"kernels [{d}]: loaded from the cache, or compiled if it is cold")
+            compile_info.append(_first_fit(*data[d]))
+        report(setup - 2, total, "closed forms and read-bandwidth probe")
         problems = {d: Problem.from_data(*data[d]) for d in config.dtypes}
-        compile_info = [_first_fit(*data[d]) for d in config.dtypes]
+        time.sleep(BLAS_SETTLE_SECONDS)  # the statistics' BLAS threads would slow the probe
         probe = {d: _probe(data[d][0]) for d in config.dtypes}
+        report(setup - 1, total, f"warm-up of every candidate on {_WARMUP_ROWS:,} rows")
         rows, runnable = _warm_up(cands, data)
-        measured = _timed_rounds(runnable, data, config.repeat, report)
+        measured = _timed_rounds(runnable, data, config.repeat, report, setup)
 
     loss_curves: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -1098,12 +1156,11 @@ def _warm_up(cands: Sequence[Candidate], data) -> tuple[list[Row], list[Candidat
 
 
 def _timed_rounds(
-    runnable: Sequence[Candidate], data, repeat: int, report: Progress
+    runnable: Sequence[Candidate], data, repeat: int, report: Progress, step: int
 ) -> Measurements:
     """Interleaved rounds: every candidate once per round, always in the same order."""
     memory = _PeakMemory if _PeakMemory.available() else _NullMemory
     measured: Measurements = {}
-    step = 2
     total = step + len(runnable) * repeat
     for r in range(repeat):
         for cand in runnable:
