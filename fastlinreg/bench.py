@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
@@ -53,6 +53,9 @@ from ._bench_defaults import N_FEATURES, N_SAMPLES, REPEAT, default_threads
 from ._estimator import LinearRegression
 from ._runtime import launch, pinned_numba_threads
 from .reference import NumpyLinearRegression
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "ALREADY_COMPILED",
@@ -743,24 +746,34 @@ class BenchResult:
         return "\n".join(out + [f"- {line}" for line in self.footer_lines()])
 
     def plot(self, path: str | os.PathLike[str]) -> None:
-        """Save a PNG: the times to solution as bars, and the loss curves.
-
-        Bars are on a linear axis, one colour per library, labelled with the median time, with
-        a whisker from the fastest to the slowest timed round. Loss curves of the iterative
-        solvers differ in colour and marker per candidate and in line style per dtype. Needs
-        matplotlib (``pip install 'fastlinreg[bench]'``).
+        """Save :meth:`figure` as a PNG.
 
         Parameters
         ----------
         path : str or path-like
             Where to write the PNG.
         """
+        self.figure().savefig(path, dpi=100)
+
+    def figure(self) -> Figure:
+        """Draw the run: the times to solution as bars, and the loss curves.
+
+        Bars are on a linear axis, one colour per library, labelled with the median time, with
+        a whisker from the fastest to the slowest timed round. Loss curves of the iterative
+        solvers differ in colour and marker per candidate and in line style per dtype. Needs
+        matplotlib (``pip install 'fastlinreg[bench]'``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            A figure not registered with pyplot, so drawing it leaves the global backend alone.
+        """
         # A bare Figure renders with Agg and leaves pyplot's global backend alone.
-        from matplotlib.figure import Figure
+        import matplotlib.figure
         from matplotlib.patches import Patch
 
         fits = [r for r in self.rows if r.kind == "fit" and r.status == "ok" and r.seconds]
-        fig = Figure(figsize=(14, 0.45 * len(fits) + 2.5))
+        fig = matplotlib.figure.Figure(figsize=(14, 0.45 * len(fits) + 2.5))
         bars, curves = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
         medians = np.array([r.seconds for r in fits], dtype=float)
         spread = np.array(
@@ -813,7 +826,7 @@ class BenchResult:
         if iterative:
             curves.legend(fontsize="small")
         fig.tight_layout()
-        fig.savefig(path, dpi=100)
+        return fig
 
 
 #: Bar colour of each library in :meth:`BenchResult.plot`.

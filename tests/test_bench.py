@@ -124,6 +124,36 @@ def test_markdown_has_one_table_per_section(tiny_run):
     assert "- machine:" in text and "- compile (first small fit, float64)" in text
 
 
+def test_the_chart_is_one_a_reader_can_use(tiny_run):
+    pytest.importorskip("matplotlib")
+    result, _ = tiny_run
+    bars, curves = result.figure().axes
+    fits = [r for r in result.rows if r.kind == "fit" and r.status == "ok" and r.seconds]
+    assert bars.get_xscale() == "linear" and bars.get_xlim()[0] == 0
+    patches = bars.patches
+    assert [p.get_width() for p in patches] == pytest.approx([r.seconds for r in fits])
+    labels = [t.get_text() for t in bars.texts]
+    assert labels == [f"{r.seconds:.3g} s" for r in fits]
+    libraries = {r.name.split()[0] for r in fits}
+    colours = {p.get_facecolor() for p in patches}
+    assert len(libraries) == 3 and len(colours) == 3
+    for a, ra in zip(patches, fits, strict=True):
+        for b, rb in zip(patches, fits, strict=True):
+            same = ra.name.split()[0] == rb.name.split()[0]
+            assert (a.get_facecolor() == b.get_facecolor()) == same
+    (whiskers,) = [c for c in bars.containers if hasattr(c, "has_xerr")]
+    spans = np.array([segment[:, 0] for segment in whiskers.lines[2][0].get_segments()])
+    expected = np.array([(min(r.times), max(r.times)) for r in fits])
+    np.testing.assert_allclose(spans, expected, rtol=1e-12)
+    lines = curves.get_lines()
+    assert len(lines) >= 2
+    styles = [(line.get_color(), line.get_marker()) for line in lines]
+    assert len(set(styles)) == len(styles)
+    for line in lines:
+        dashed = line.get_label().endswith("[float32]")
+        assert (line.get_linestyle() == "--") == dashed
+
+
 def test_make_data_does_not_depend_on_the_block_size(monkeypatch):
     X, y = bench.make_data(1000, 3, seed=5)
     monkeypatch.setattr(bench, "_DATA_BLOCK", 64)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from fastlinreg import LinearRegression, load_model
-from fastlinreg.cli import main
+from fastlinreg.cli import FULL_COMPARISON, main
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["a b", "c,d;e", "price ($)", "y-target"]
@@ -232,6 +232,8 @@ def test_bench_tiny_writes_json_markdown_and_png(tmp_path, capsys):
     assert "| sklearn LinearRegression | float64 |" in captured.out
     assert "compile (first small fit, float64)" in captured.out
     assert "round 2/2: sklearn LinearRegression [float64]" in captured.err
+    assert "kernels [float32]: loaded from the cache, or compiled if it is cold" in captured.err
+    assert captured.err.rstrip().endswith(FULL_COMPARISON)
     result = json.loads(json_path.read_text())
     names = {(r["name"], r["dtype"]) for r in result["rows"]}
     assert ("fastlinreg gd", "float32") in names and ("numpy normal equations", "float64") in names
