@@ -32,7 +32,6 @@ Solvers:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,6 +40,7 @@ from ._chunked import ChunkedData
 from ._cost import GRAM_MAX_FEATURES, choose_solver, gram_cost_in_passes
 from ._factor import EPS, GramFactor, Spectrum, inactive_columns, solve_r
 from ._krylov import conjugate_gradient
+from ._outcome import FitOutcome, FitParams, check_rows_and_weights
 from ._solvers import Reparametrization, SolverResult, SummedObjective, gradient_descent
 from ._stats import ColumnMoments, SufficientStats
 from ._tsqr import QRFactor
@@ -52,82 +52,6 @@ _REFINED_ULPS = 4.0
 #: A Gram factor whose refinement step would shrink the error by less than this is not used by
 #: ``"auto"`` (it moves to QR).
 _MAX_CONTRACTION = 0.25
-
-
-@dataclass(frozen=True)
-class FitParams:
-    """The estimator's parameters, as the driver uses them.
-
-    Attributes
-    ----------
-    fit_intercept : bool
-    alpha : float
-    solver : str
-        One of :data:`~fastlinreg._params.SOLVERS`.
-    learning_rate : "auto" or float
-        For ``"gd"``.
-    max_iter : int
-        For the iterative solvers.
-    tol : float
-        Target relative error of the coefficients.
-    accelerate : bool
-        Nesterov momentum for ``"gd"``.
-    standardize : bool
-        Diagonal preconditioning for the iterative solvers; column scaling (and so the norm a
-        minimum-norm solution minimises) for the direct ones.
-    verbose : int
-    """
-
-    fit_intercept: bool = True
-    alpha: float = 0.0
-    solver: str = "auto"
-    learning_rate: str | float = "auto"
-    max_iter: int = 1000
-    tol: float = 1e-10
-    accelerate: bool = True
-    standardize: bool = True
-    verbose: int = 0
-
-
-@dataclass
-class FitOutcome:
-    """A fitted model in float64 and what the fit found out.
-
-    Attributes
-    ----------
-    coef : ndarray of shape (k, d)
-    intercept : ndarray of shape (k,)
-    solver : str
-        The solver(s) that produced it, e.g. ``"gram"``, ``"gram+qr"``, ``"cg+gram"``.
-    n_iter : int
-        Iterations of the iterative solver (refinement passes for the direct ones).
-    n_passes : int
-        Passes over the data, of every kind.
-    loss_curve : list of float
-        The objective at each evaluated point.
-    converged : bool
-        Whether the estimated relative error is within ``tol`` (or at rounding level).
-    error : float
-        The estimated relative error of the coefficients (standardised units).
-    spectrum : Spectrum or None
-        Rank, singular values and condition number, from a factorisation.
-    stats : SufficientStats or None
-        Kept after a Gram fit (for ``partial_fit``).
-    qr : QRFactor or None
-        Kept after a QR fit (for ``partial_fit``).
-    """
-
-    coef: np.ndarray
-    intercept: np.ndarray
-    solver: str
-    n_iter: int
-    n_passes: int
-    loss_curve: list[float]
-    converged: bool
-    error: float
-    spectrum: Spectrum | None = None
-    stats: SufficientStats | None = None
-    qr: QRFactor | None = None
 
 
 def _objective(ss: np.ndarray, coef: np.ndarray, alpha: float, sum_w: float) -> float:
@@ -320,7 +244,7 @@ def _stream(data: ChunkedData, params: FitParams, solver: str, start, max_iter: 
     d = data.n_features
     with data.streaming():
         moments = data.moments()
-        _check_weights(moments.sum_w, moments.n_samples)
+        check_rows_and_weights(moments.sum_w, moments.n_samples)
         reparam, mean_y, y_scale = reparametrization(moments, d, params)
         objective = SummedObjective(
             pass_sums=data.pass_sums,
@@ -371,13 +295,6 @@ def _stream(data: ChunkedData, params: FitParams, solver: str, start, max_iter: 
         converged=result.converged,
         error=error,
     )
-
-
-def _check_weights(sum_w: float, n_samples: int) -> None:
-    if n_samples == 0:
-        raise ValueError("the data has no rows")
-    if sum_w <= 0.0:
-        raise ValueError("sample_weight must not be all zero")
 
 
 def _combine(first: FitOutcome, then: FitOutcome) -> FitOutcome:
@@ -438,12 +355,14 @@ def fit(data: ChunkedData, params: FitParams, start=None) -> FitOutcome:
 def _direct(data: ChunkedData, params: FitParams, *, auto: bool, qr: bool = False) -> FitOutcome:
     if qr:
         qr_factor = data.qr(params.fit_intercept)
-        _check_weights(qr_factor.sum_w if params.fit_intercept else 1.0, qr_factor.n_samples)
+        check_rows_and_weights(
+            qr_factor.sum_w if params.fit_intercept else 1.0, qr_factor.n_samples
+        )
         out = solve_qr(qr_factor, params)
         out.n_passes = 1
         return out
     stats = data.stats()
-    _check_weights(stats.sum_w, stats.n_samples)
+    check_rows_and_weights(stats.sum_w, stats.n_samples)
     factor = _gram_factor(stats, params)
     if not data.rereadable:
         out = solve_statistics(stats, params, factor)

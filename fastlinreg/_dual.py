@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _kernels, _sparse
 from ._factor import EPS, GRAM_RCOND, Spectrum, _cholesky, _spectrum, inactive_columns
+from ._outcome import FitOutcome, FitParams, check_rows_and_weights
 from ._runtime import launch
 
 #: Most rows for the dual system (its ``n x n`` matrix: 128 MiB at 4096 rows).
@@ -122,7 +123,7 @@ class _Design:
         return K
 
 
-def fit(data: Any, params: Any) -> Any:
+def fit(data: Any, params: FitParams) -> FitOutcome:
     """Fit wide data through the dual system.
 
     Parameters
@@ -136,12 +137,10 @@ def fit(data: Any, params: Any) -> Any:
     FitOutcome
         ``solver == "dual"``; ``spectrum`` (of the scaled, centred design) when ``alpha == 0``.
     """
-    from ._driver import FitOutcome, _check_weights
-
     design = _Design(data.X)
     n, d, k = design.n, design.d, data.n_targets
     moments = data.moments()
-    _check_weights(moments.sum_w, moments.n_samples)
+    check_rows_and_weights(moments.sum_w, moments.n_samples)
     sum_w, centred = moments.sum_w, params.fit_intercept
     mean_x = moments.mean[:d] if centred else np.zeros(d)
     mean_y = moments.mean[d:] if centred else np.zeros(k)

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _driver, _kernels
 from ._chunked import ArrayData, ChunkedData
-from ._driver import FitOutcome, FitParams
+from ._outcome import FitOutcome, FitParams
 from ._params import SOLVERS
 from ._runtime import launch
 from ._scaled import Rescaling, ScaledArrayData, needs_rescaling, plan_rescaling
@@ -314,7 +314,7 @@ class LinearRegression(SklearnRegressorBase):
             if _is_dask_collection(X):
                 from . import dask
 
-                return dask.fit(self, X, y, sample_weight)
+                return fit_source(self, dask.data_source(X, y, sample_weight))
             self._check_params()
             X, y, sw = validate_fit_data(self, X, y, sample_weight, reset=True)
             if sw.shape[0] and sw.sum() <= 0.0:

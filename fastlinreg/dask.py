@@ -74,7 +74,7 @@ from ._tsqr import QRFactor
 if TYPE_CHECKING:
     from ._estimator import LinearRegression
 
-__all__ = ["SPLIT_EVERY", "fit", "predict"]
+__all__ = ["SPLIT_EVERY", "data_source", "fit", "predict"]
 
 #: How many partial results one task of the tree reduction combines.
 SPLIT_EVERY = 16
@@ -245,11 +245,27 @@ def _target_shape(y: Any) -> tuple[int, int]:
 
 
 def fit(model: LinearRegression, X: Any, y: Any, sample_weight: Any = None) -> LinearRegression:
-    """Fit ``model`` on a Dask array or DataFrame ``X``: what ``model.fit`` does for Dask input.
+    """Fit ``model`` on a Dask array or DataFrame ``X``; the same as ``model.fit(X, y, ...)``.
 
     Parameters
     ----------
     model : LinearRegression
+    X, y, sample_weight
+        As for :func:`data_source`.
+
+    Returns
+    -------
+    LinearRegression
+        ``model``, fitted; equal to ``model.fit`` on the computed arrays up to ``tol``.
+    """
+    return model.fit(X, y, sample_weight=sample_weight)
+
+
+def data_source(X: Any, y: Any, sample_weight: Any = None) -> _DaskData:
+    """Describe Dask input as a data source of the fit driver, computing nothing yet.
+
+    Parameters
+    ----------
     X : dask.array.Array of shape (n_samples, n_features) or dask.dataframe.DataFrame
         Its row blocks are processed where Dask computes them; a Dask array is rechunked to
         one block of columns.
@@ -262,8 +278,8 @@ def fit(model: LinearRegression, X: Any, y: Any, sample_weight: Any = None) -> L
 
     Returns
     -------
-    LinearRegression
-        ``model``, fitted; equal to ``model.fit`` on the computed arrays up to ``tol``.
+    ChunkedData
+        Its one-pass reductions run per block on the workers and are tree-reduced.
 
     Raises
     ------
@@ -315,10 +331,7 @@ def fit(model: LinearRegression, X: Any, y: Any, sample_weight: Any = None) -> L
         for x, yb, w in zip(x_parts, y_parts, w_parts, strict=True)
     ]
     feature_names = None if names is None else np.asarray(names, dtype=object)
-    data = _DaskData(blocks, d, k, y_ndim, dtype, n_rows, feature_names)
-    from ._estimator import fit_source
-
-    return fit_source(model, data)
+    return _DaskData(blocks, d, k, y_ndim, dtype, n_rows, feature_names)
 
 
 def _predict_block(
