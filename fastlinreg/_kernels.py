@@ -193,7 +193,7 @@ def gram_chunk(X, Y, sw, shift_x, shift_y, start, stop):
 
 
 @jit(fastmath=FASTMATH)
-def merge_moments(part_w, part_sx, part_sy, part_xx, part_xy, part_yy, shift_x, shift_y):
+def merge_shifted_sums(part_w, part_sx, part_sy, part_xx, part_xy, part_yy, shift_x, shift_y):
     """Merge per-chunk shifted sums, in chunk order, into centred moments.
 
     ``part_xx[c]`` needs only its upper triangle.

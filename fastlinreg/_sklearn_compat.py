@@ -183,13 +183,32 @@ def _r2_score_numpy(y_true: Any, y_pred: Any, sample_weight: Any) -> float | Non
     numerator = np.sum(weight * (true - pred) ** 2, axis=0)
     mean = np.asarray(np.average(true, axis=0, weights=weights))
     denominator = np.sum(weight * (true - mean) ** 2, axis=0)
-    nonzero_numerator = numerator != 0
-    nonzero_denominator = denominator != 0
-    # force_finite: a perfect fit scores 1 and an imperfect fit of constant y scores 0.
-    scores = np.ones(true.shape[1], dtype=numerator.dtype)
-    valid = nonzero_numerator & nonzero_denominator
-    scores[valid] = 1 - numerator[valid] / denominator[valid]
-    scores[nonzero_numerator & ~nonzero_denominator] = 0.0
+    return r2_from_sums(numerator, denominator)
+
+
+def r2_from_sums(residual: np.ndarray, total: np.ndarray) -> float:
+    """Return R² averaged over outputs, from each output's residual and total sums of squares.
+
+    As ``sklearn.metrics.r2_score(force_finite=True)``: a perfect fit scores 1, and an
+    imperfect fit of a constant target scores 0.
+
+    Parameters
+    ----------
+    residual : ndarray of shape (n_outputs,)
+        ``sum_i w_i (y_i - pred_i)**2`` per output.
+    total : ndarray of shape (n_outputs,)
+        ``sum_i w_i (y_i - mean(y))**2`` per output.
+
+    Returns
+    -------
+    float
+    """
+    residual, total = np.asarray(residual), np.asarray(total)
+    misfit, varies = residual != 0, total != 0
+    scores = np.ones(residual.shape, dtype=np.result_type(residual, total))
+    valid = misfit & varies
+    scores[valid] = 1 - residual[valid] / total[valid]
+    scores[misfit & ~varies] = 0.0
     return float(np.asarray(np.average(scores)))
 
 

@@ -367,7 +367,7 @@ def compute_stats(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray) -> Su
         blas=chunk is _blas_chunk,
     )
     w, sx, sy, xx, xy, yy = (np.array([p[i] for p in parts]) for i in range(6))
-    sum_w, mean_x, mean_y, cxx, cxy, cyy = _kernels.merge_moments(
+    sum_w, mean_x, mean_y, cxx, cxy, cyy = _kernels.merge_shifted_sums(
         w, sx, sy, xx, xy, yy, shift_x, shift_y
     )
     return SufficientStats(sum_w, mean_x, mean_y, cxx, cxy, cyy, n)

@@ -53,8 +53,9 @@ from . import _chunked, _kernels
 from ._chunked import Sums
 from ._estimator import LinearRegression, fit_source
 from ._runtime import launch
+from ._sklearn_compat import r2_from_sums
 from ._solvers import fused_pass_sums
-from ._stats import ColumnMoments, SufficientStats
+from ._stats import ColumnMoments, SufficientStats, compute_moments
 from ._tsqr import QRFactor
 
 __all__ = [
@@ -640,7 +641,7 @@ def score_chunks(
     if data.n_targets != k:
         raise ValueError(f"the chunks have {data.n_targets} targets, the model predicts {k}")
     intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (k,)).copy()
-    sum_w, mean, m2, residual = 0.0, np.zeros(k), np.zeros(k), np.zeros(k)
+    moments, residual = ColumnMoments.empty(k), np.zeros(k)
     for X, Y, sw in data._blocks("score"):
         if X.shape[0] == 0:
             continue
@@ -648,21 +649,8 @@ def score_chunks(
         pred = np.empty((X.shape[0], k))
         launch(_kernels.predict_into, X, coef, intercept, pred, _kernels.N_CHUNKS)
         residual += w @ (Y - pred) ** 2
-        # Chan et al.'s pairwise update of the weighted mean and centred sum of squares of y.
-        w_b = float(w.sum())
-        if w_b == 0.0:
-            continue
-        mean_b = w @ Y / w_b
-        m2_b = w @ (Y - mean_b) ** 2
-        total = sum_w + w_b
-        delta = mean_b - mean
-        mean = mean + delta * (w_b / total)
-        m2 = m2 + m2_b + delta * delta * (sum_w * w_b / total)
-        sum_w = total
-    scores = np.where(
-        m2 > 0, 1.0 - residual / np.where(m2 > 0, m2, 1.0), np.where(residual == 0, 1.0, 0.0)
-    )
-    return float(scores.mean())
+        moments = moments.merge(compute_moments(Y, sw))
+    return r2_from_sums(residual, moments.m2)
 
 
 def fit_file(
