@@ -1,4 +1,4 @@
-"""fastlinreg: least squares and ridge on large data, on a fused, memory-bandwidth-bound kernel.
+"""Least squares and ridge on large data, on a fused, memory-bandwidth-bound kernel.
 
 Public names: :class:`LinearRegression`, :class:`DivergenceError`, :func:`save_model` and
 :func:`load_model` (the JSON model format, with :class:`ModelFormatError`),

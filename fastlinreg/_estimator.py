@@ -129,21 +129,6 @@ class LinearRegression(SklearnRegressorBase):
     verbose : int, default=0
         Print the objective every ``verbose`` iterations when positive.
 
-    Notes
-    -----
-    On rank-deficient data the direct solvers give the minimum-norm solution of the
-    standardised coefficients (identical predictions to ``np.linalg.lstsq``'s, and identical
-    coefficients when dependent columns share a scale); the iterative ones converge to it from
-    a zero start.
-
-    ``partial_fit`` accumulates the sufficient statistics (or, with ``solver="qr"``, the QR
-    factor) of every batch exactly (it is not stochastic gradient descent), so after any
-    sequence of batches the model equals ``fit`` on their concatenation.
-
-    ``fit`` on an array rescales columns, targets and weights by powers of two when their
-    magnitudes would overflow or underflow float64 in squares (judged from the first 1024
-    rows), which changes no digit of the problem; ``partial_fit`` refuses such magnitudes.
-
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
@@ -177,6 +162,21 @@ class LinearRegression(SklearnRegressorBase):
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names, when ``X`` has string column names.
+
+    Notes
+    -----
+    On rank-deficient data the direct solvers give the minimum-norm solution of the
+    standardised coefficients (identical predictions to ``np.linalg.lstsq``'s, and identical
+    coefficients when dependent columns share a scale); the iterative ones converge to it from
+    a zero start.
+
+    ``partial_fit`` accumulates the sufficient statistics (or, with ``solver="qr"``, the QR
+    factor) of every batch exactly (it is not stochastic gradient descent), so after any
+    sequence of batches the model equals ``fit`` on their concatenation.
+
+    ``fit`` on an array rescales columns, targets and weights by powers of two when their
+    magnitudes would overflow or underflow float64 in squares (judged from the first 1024
+    rows), which changes no digit of the problem; ``partial_fit`` refuses such magnitudes.
 
     Examples
     --------
@@ -227,6 +227,19 @@ class LinearRegression(SklearnRegressorBase):
 
     def _check_params(self) -> None:
         def real(name, value, low, low_open):
+            """Refuse a parameter that is not a finite real number within its bound.
+
+            Parameters
+            ----------
+            name : str
+                The parameter's name, for messages.
+            value : object
+                Its value.
+            low : float
+                The lower bound.
+            low_open : bool
+                Whether ``value`` must exceed ``low`` rather than merely reach it.
+            """
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{name} must be a real number, got {value!r}")
             if not np.isfinite(value) or value < low or (low_open and value == low):
@@ -299,7 +312,7 @@ class LinearRegression(SklearnRegressorBase):
 
         Returns
         -------
-        self : LinearRegression
+        LinearRegression
             The fitted estimator. A call that raises (or is interrupted) leaves the estimator
             as it was.
 
@@ -345,13 +358,16 @@ class LinearRegression(SklearnRegressorBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            A batch of training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets of the batch.
         sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights of the batch.
 
         Returns
         -------
-        self : LinearRegression
-            The fitted estimator.
+        LinearRegression
+            The fitted estimator itself.
 
         Raises
         ------
@@ -532,6 +548,7 @@ def fit_source(
     model : LinearRegression
         Its parameters are honoured as in ``fit``.
     data : ChunkedData
+        The rows to fit, seen through one-pass reductions.
     set_features : bool, default=True
         Set ``n_features_in_`` and ``feature_names_in_`` from ``data`` (``fit`` on an array has
         set them already, with scikit-learn's checks).

@@ -87,6 +87,8 @@ def model_to_dict(
     Returns
     -------
     dict
+        The format and versions, the parameters, dtype, coefficients, intercept, feature
+        names and ``"training"``, as lists and numbers that JSON can hold.
     """
     from . import __version__
 
@@ -177,6 +179,7 @@ def load_model(path: str | os.PathLike[str]) -> LinearRegression:
     Parameters
     ----------
     path : str or path-like
+        The model file (JSON).
 
     Returns
     -------
@@ -202,6 +205,7 @@ def load_model_with_categories(
     Parameters
     ----------
     path : str or path-like
+        The model file (JSON).
 
     Returns
     -------
@@ -281,6 +285,7 @@ def model_from_dict(document: Any) -> LinearRegression:
     Returns
     -------
     LinearRegression
+        The fitted estimator the dictionary describes.
 
     Raises
     ------
@@ -361,6 +366,20 @@ def _number_array(value: Any, name: str) -> np.ndarray:
     """Convert a number, list or list of lists of finite JSON numbers to a float64 array."""
 
     def numeric(v: Any, depth: int) -> bool:
+        """Say whether ``v`` is a JSON number, or lists of them nested at most two deep.
+
+        Parameters
+        ----------
+        v : object
+            The value to check.
+        depth : int
+            How many lists ``v`` is already nested in.
+
+        Returns
+        -------
+        bool
+            Whether ``v`` holds numbers only (booleans excluded).
+        """
         if isinstance(v, list) and depth < 2:
             return all(numeric(x, depth + 1) for x in v)
         return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -122,7 +122,7 @@ def ensure_runtime() -> dict[str, Any]:
 
 
 def num_threads() -> int:
-    """Numba's thread count, read after the threading layer is established.
+    """Return Numba's thread count, read after the threading layer is established.
 
     ``numba.get_num_threads()`` starts a layer when none is running, so calling it before
     :func:`ensure_runtime` would settle on whatever Numba finds first (OpenMP rather than the

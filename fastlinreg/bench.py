@@ -109,7 +109,7 @@ _DATA_BLOCK = 1 << 16
 class Config:
     """What to benchmark.
 
-    Parameters
+    Attributes
     ----------
     n_samples, n_features : int
         Shape of the synthetic ``X``.
@@ -153,13 +153,18 @@ def make_data(n_samples: int, n_features: int, dtype="float64", seed: int = 0):
     Parameters
     ----------
     n_samples, n_features : int
+        Shape of ``X``.
     dtype : str or numpy dtype, default="float64"
+        Storage type of ``X`` and ``y``.
     seed : int, default=0
+        Seed of the coefficients, the features and the noise.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        Gaussian features, in ``dtype``.
     y : ndarray of shape (n_samples,)
+        ``X @ coef + 5`` plus noise, computed in float64 and stored in ``dtype``.
     """
     coef_seed, x_seed, noise_seed = np.random.SeedSequence(seed).spawn(3)
     w = 100.0 * np.random.default_rng(coef_seed).uniform(size=n_features)
@@ -233,6 +238,20 @@ class Candidate:
 
 def _fastlinreg(solver: str) -> Callable[[np.ndarray, np.ndarray], Outcome]:
     def call(X, y):
+        """Fit ``LinearRegression(solver=solver)`` on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Training data.
+        y : ndarray of shape (n_samples,)
+            Targets.
+
+        Returns
+        -------
+        Outcome
+            The fitted model's coefficients, intercept, passes, loss curve and solver.
+        """
         model = LinearRegression(solver=solver).fit(X, y)
         return Outcome(
             model.coef_,
@@ -256,7 +275,9 @@ def fused_pass(
     Parameters
     ----------
     X : ndarray of shape (n, d), float32 or float64
+        Data, read in place.
     y : ndarray of shape (n,), same dtype as ``X``
+        Targets.
     coef : ndarray of shape (1, d), float64, optional
         Defaults to zeros.
     intercept : ndarray of shape (1,), float64, optional
@@ -312,6 +333,20 @@ def _sklearn_sgd_epoch(X, y):
 
 def _tutorial(iterations: int) -> Callable[[np.ndarray, np.ndarray], Outcome]:
     def call(X, y):
+        """Run ``iterations`` steps of the NumPy tutorial's gradient descent.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Training data.
+        y : ndarray of shape (n_samples,)
+            Targets.
+
+        Returns
+        -------
+        Outcome
+            No coefficients; two passes over ``X`` per iteration, ``iterations`` units.
+        """
         NumpyLinearRegression(TUTORIAL_LEARNING_RATE, iterations).fit(X, y)
         return Outcome(None, passes=2 * iterations, units=iterations)
 
@@ -324,11 +359,12 @@ def candidates(config: Config) -> list[Candidate]:
     Parameters
     ----------
     config : Config
+        What to benchmark (its dtypes and tutorial iterations are used).
 
     Returns
     -------
     list of Candidate
-        fastlinreg for every solver of :data:`SOLVERS` and every dtype, NumPy normal
+        A fastlinreg fit for every solver of :data:`SOLVERS` and every dtype, NumPy normal
         equations, scikit-learn ``LinearRegression`` (the reference of the "vs sklearn"
         column) and ``Ridge(alpha=1)``; then the per-pass rows: fastlinreg's fused pass,
         one iteration of the NumPy tutorial, one epoch of ``SGDRegressor``.
@@ -427,7 +463,13 @@ class Row:
 
     @property
     def label(self) -> str:
-        """The name shown in tables, with the solver ``"auto"`` chose."""
+        """The name shown in tables, with the solver ``"auto"`` chose.
+
+        Returns
+        -------
+        str
+            ``name``, followed by the solver that ran for an ``"auto"`` row.
+        """
         if self.solver and self.name.endswith(" auto"):
             return f"{self.name} (→{self.solver})"
         return self.name
@@ -447,7 +489,22 @@ class Problem:
 
     @classmethod
     def from_data(cls, X: np.ndarray, y: np.ndarray, block: int = 1 << 16) -> Problem:
-        """Accumulate the centred Gram matrix of ``X`` (and ``y``) in float64, by row blocks."""
+        """Accumulate the centred Gram matrix of ``X`` (and ``y``) in float64, by row blocks.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The data, float32 or float64; kept as ``X``.
+        y : ndarray of shape (n_samples,)
+            The targets; kept as ``y``.
+        block : int, default=65536
+            Rows converted to float64 at a time.
+
+        Returns
+        -------
+        Problem
+            The data with its column means and centred ``XᵀX``, ``Xᵀy`` and ``yᵀy``.
+        """
         n, d = X.shape
         mean = X.mean(axis=0, dtype=np.float64)
         y_mean = float(y.mean(dtype=np.float64))
@@ -464,24 +521,69 @@ class Problem:
 
     @property
     def n(self) -> int:
-        """Number of samples."""
+        """Number of samples.
+
+        Returns
+        -------
+        int
+            The number of rows of ``X``.
+        """
         return int(self.X.shape[0])
 
     def closed_form(self, alpha: float = 0.0) -> tuple[np.ndarray, float]:
-        """Minimiser of ``||y - X coef - b||**2 + alpha ||coef||**2``."""
+        """Minimiser of ``||y - X coef - b||**2 + alpha ||coef||**2``.
+
+        Parameters
+        ----------
+        alpha : float, default=0.0
+            L2 penalty on ``coef`` (the intercept is not penalised).
+
+        Returns
+        -------
+        coef : ndarray of shape (n_features,)
+            The minimising coefficients, in float64.
+        intercept : float
+            The minimising intercept ``b``.
+        """
         d = self.gram.shape[0]
         coef = np.linalg.solve(self.gram + alpha * np.eye(d), self.xty)
         return coef, self.y_mean - float(self.mean @ coef)
 
     def sse(self, coef: np.ndarray, intercept: float) -> float:
-        """Sum of squared residuals of ``(coef, intercept)``, from the statistics."""
+        """Sum of squared residuals of ``(coef, intercept)``, from the statistics.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_features,)
+            Coefficients.
+        intercept : float
+            Intercept.
+
+        Returns
+        -------
+        float
+            ``||y - X coef - intercept||**2``.
+        """
         coef = np.asarray(coef, dtype=np.float64)
         offset = self.y_mean - float(intercept) - float(self.mean @ coef)
         quad = float(coef @ self.gram @ coef) - 2.0 * float(coef @ self.xty)
         return self.yty + quad + self.n * offset * offset
 
     def r2(self, coef: np.ndarray, intercept: float) -> float:
-        """R² of ``(coef, intercept)`` on this data."""
+        """R² of ``(coef, intercept)`` on this data.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_features,)
+            Coefficients.
+        intercept : float
+            Intercept.
+
+        Returns
+        -------
+        float
+            One minus the sum of squared residuals over the centred sum of squares of ``y``.
+        """
         return 1.0 - self.sse(coef, intercept) / self.yty
 
     def tutorial_iterates(self, learning_rate: float, n_iter: int):
@@ -490,6 +592,22 @@ class Problem:
         The tutorial's step ``w -= lr * Xᵀ(Xw + b - y)/n`` depends on ``X`` only through
         ``XᵀX``, ``Xᵀy`` and the column sums, so its iterates are computed here exactly (up to
         rounding) in O(d²) per iteration.
+
+        Parameters
+        ----------
+        learning_rate : float
+            Fixed step size.
+        n_iter : int
+            Number of steps, from zero coefficients and intercept.
+
+        Returns
+        -------
+        coef : ndarray of shape (n_features,)
+            Coefficients after ``n_iter`` steps.
+        intercept : float
+            Intercept after ``n_iter`` steps.
+        loss_curve : list of float
+            The tutorial's loss ``sse / (2 n)`` before each step.
         """
         d = self.gram.shape[0]
         n = self.n
@@ -567,6 +685,13 @@ class _PeakMemory:
 
     @staticmethod
     def available() -> bool:
+        """Say whether the peak can be measured here.
+
+        Returns
+        -------
+        bool
+            Whether this process can reset its peak resident size (Linux).
+        """
         try:
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")
@@ -642,7 +767,13 @@ class BenchResult:
     total_seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dictionary naming every candidate and measurement."""
+        """Return a JSON-ready dictionary naming every candidate and measurement.
+
+        Returns
+        -------
+        dict of str to object
+            The fastlinreg version, the run's settings, the machine and every measurement.
+        """
         from . import __version__
 
         return {
@@ -661,11 +792,23 @@ class BenchResult:
         }
 
     def write_json(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` as JSON (non-finite numbers become null)."""
+        """Write :meth:`to_dict` as JSON (non-finite numbers become null).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the JSON file.
+        """
         write_json(self.to_dict(), path)
 
     def header_lines(self) -> list[str]:
-        """Describe the data, the machine, the threads, the compile cost and the probe."""
+        """Describe the data, the machine, the threads, the compile cost and the probe.
+
+        Returns
+        -------
+        list of str
+            One line for the data, one for the machine, one per compile and one for the probe.
+        """
         c = self.config
         m = self.machine
         lines = [
@@ -684,7 +827,13 @@ class BenchResult:
         return lines
 
     def footer_lines(self) -> list[str]:
-        """Explain the tutorial projection and how memory was measured."""
+        """Explain the tutorial projection and how memory was measured.
+
+        Returns
+        -------
+        list of str
+            The tutorial's projection (when it ran), then the memory method.
+        """
         t = self.tutorial
         lines = []
         if t:
@@ -742,7 +891,13 @@ class BenchResult:
         return headers, body
 
     def format_text(self) -> str:
-        """Render the run as fixed-width text tables with header and footer lines."""
+        """Render the run as fixed-width text tables with header and footer lines.
+
+        Returns
+        -------
+        str
+            The report, lines separated by newlines.
+        """
         out = [*self.header_lines(), ""]
         for kind, title in _SECTIONS:
             headers, body = self._table(kind)
@@ -750,7 +905,13 @@ class BenchResult:
         return "\n".join(out + self.footer_lines())
 
     def format_markdown(self) -> str:
-        """Render the run as Markdown: the header lines as a list, the tables, the notes."""
+        """Render the run as Markdown: the header lines as a list, the tables, the notes.
+
+        Returns
+        -------
+        str
+            The Markdown report.
+        """
         out = [f"- {line}" for line in self.header_lines()] + [""]
         for kind, title in _SECTIONS:
             headers, body = self._table(kind)
@@ -863,11 +1024,14 @@ def format_number(value: float | None, spec: str) -> str:
     Parameters
     ----------
     value : float or None
+        The number to format.
     spec : str
+        A format specification, such as ``".4f"``.
 
     Returns
     -------
     str
+        ``value`` formatted, or ``"—"``.
     """
     return "—" if value is None or not np.isfinite(value) else format(value, spec)
 
@@ -880,6 +1044,7 @@ def text_table(headers: list[str], body: list[list[str]]) -> list[str]:
     Parameters
     ----------
     headers : list of str
+        Column headers.
     body : list of list of str
         One list of cells per row, as many as ``headers``.
 
@@ -917,14 +1082,29 @@ def markdown_table(headers: list[str], body: list[list[str]]) -> list[str]:
     Parameters
     ----------
     headers : list of str
+        Column headers; the first two columns are left-aligned, the others right-aligned.
     body : list of list of str
+        One list of cells per row, as many as ``headers``.
 
     Returns
     -------
     list of str
+        The header line, the alignment line, then one line per row.
     """
 
     def row(cells: list[str]) -> str:
+        """Return one table line: the cells between pipes, with their own pipes escaped.
+
+        Parameters
+        ----------
+        cells : list of str
+            The cells of one row.
+
+        Returns
+        -------
+        str
+            The Markdown line.
+        """
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
     align = "|" + "|".join([":--", ":--"] + ["--:"] * (len(headers) - 2)) + "|"
@@ -935,6 +1115,16 @@ def finite_or_none(obj: Any) -> Any:
     """Return ``obj`` with every non-finite float, at any depth of dicts and lists, as None.
 
     JSON has no NaN or infinity; None becomes ``null``.
+
+    Parameters
+    ----------
+    obj : object
+        A float, or dicts, lists and tuples holding floats; other values are kept as they are.
+
+    Returns
+    -------
+    object
+        A copy of ``obj`` (tuples as lists) with NaN and infinities replaced by None.
     """
     if isinstance(obj, float):
         return obj if np.isfinite(obj) else None
@@ -951,7 +1141,9 @@ def write_json(document: dict[str, Any], path: str | os.PathLike[str]) -> None:
     Parameters
     ----------
     document : dict
+        The JSON-ready document, for instance :meth:`BenchResult.to_dict`.
     path : str or path-like
+        Where to write the JSON file.
     """
     text = json.dumps(finite_or_none(document), indent=1, allow_nan=False)
     Path(path).write_text(text + "\n", encoding="utf-8")
@@ -1014,6 +1206,13 @@ def compile_counts() -> tuple[int, int]:
     """Return Numba's on-disk cache (hits, misses) so far, over fastlinreg's kernels and the probe.
 
     A miss is a compilation; compare two readings with :func:`compile_source`.
+
+    Returns
+    -------
+    hits : int
+        Kernel signatures loaded from Numba's on-disk cache.
+    misses : int
+        Kernel signatures compiled because the cache did not hold them.
     """
     hits = misses = 0
     for obj in (*vars(_kernels).values(), *_fused.KERNELS, _read_probe):
@@ -1091,12 +1290,14 @@ def run(config: Config, progress: Progress | None = None) -> BenchResult:
     Parameters
     ----------
     config : Config
+        What to benchmark.
     progress : callable, optional
         Called as ``progress(step, total, label)`` before each setup step and timed call.
 
     Returns
     -------
     BenchResult
+        Every measurement of the run.
     """
     started = time.perf_counter()
     report = progress or (lambda step, total, label: None)

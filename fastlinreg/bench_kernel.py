@@ -97,7 +97,9 @@ def n_samples_for(megabytes: float, n_features: int, dtype: Any) -> int:
     megabytes : float
         Size of ``X`` in MB (1 MB = 1e6 bytes).
     n_features : int
+        Columns of ``X``.
     dtype : str or numpy dtype
+        Storage type of ``X``; its item size counts.
 
     Returns
     -------
@@ -117,12 +119,16 @@ def random_model(n_features: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     Parameters
     ----------
     n_features : int
+        Number of coefficients.
     seed : int, default=0
+        Seed of the standard normal draws.
 
     Returns
     -------
     coef : ndarray of shape (1, n_features), float64
+        Standard normal coefficients.
     intercept : ndarray of shape (1,), float64
+        A standard normal intercept.
     """
     rng = np.random.default_rng(seed)
     return rng.standard_normal((1, n_features)), rng.standard_normal(1)
@@ -136,10 +142,13 @@ def numpy_iteration(
     Parameters
     ----------
     X : ndarray of shape (n, d)
+        Data.
     y : ndarray of shape (n,)
+        Targets.
     w : ndarray of shape (d,)
         Of ``X``'s dtype, so that BLAS runs in that precision and ``X`` is not converted.
     b : float
+        Intercept.
 
     Returns
     -------
@@ -159,12 +168,12 @@ def numpy_iteration(
 class KernelConfig:
     """What the kernel table measures.
 
-    Parameters
+    Attributes
     ----------
     features : tuple of int
         Feature counts ``d``, one shape each (duplicates are dropped, the order is kept).
     dtypes : tuple of str
-        float64 and/or float32.
+        Storage types of ``X``: float64 and/or float32.
     megabytes : float
         Size of ``X`` per shape in MB; the number of rows follows (:func:`n_samples_for`).
     threads : int
@@ -196,7 +205,13 @@ class KernelConfig:
             raise ValueError("repeat and threads must be >= 1")
 
     def command(self) -> str:
-        """Return the ``fastlinreg`` command line that measures this configuration."""
+        """Return the ``fastlinreg`` command line that measures this configuration.
+
+        Returns
+        -------
+        str
+            ``fastlinreg bench --kernel`` with this configuration's options.
+        """
         dtype = "both" if sorted(self.dtypes) == sorted(DTYPES) else self.dtypes[0]
         parts = [
             "fastlinreg bench --kernel",
@@ -242,7 +257,13 @@ class KernelRow:
 
     @property
     def shape(self) -> str:
-        """``"n x d"`` with thousands separators."""
+        """``"n x d"`` with thousands separators.
+
+        Returns
+        -------
+        str
+            The shape of ``X``, such as ``"1,000 x 8"``.
+        """
         return f"{self.n_samples:,} x {self.n_features}"
 
     def seconds(self, what: str, stat: str = "best") -> float | None:
@@ -251,11 +272,14 @@ class KernelRow:
         Parameters
         ----------
         what : {"probe", "fused", "numpy"}
+            The candidate.
         stat : {"best", "median"}
+            The statistic over the rounds.
 
         Returns
         -------
         float or None
+            Seconds, or None when ``what`` was not timed.
         """
         if what not in CANDIDATES or stat not in STATS:
             raise ValueError(f"what must be one of {CANDIDATES} and stat one of {STATS}")
@@ -273,11 +297,14 @@ class KernelRow:
         Parameters
         ----------
         what : {"probe", "fused", "numpy"}
+            The candidate.
         stat : {"best", "median"}
+            The statistic over the rounds.
 
         Returns
         -------
         float or None
+            GB/s, or None when ``what`` was not timed.
         """
         seconds = self.seconds(what, stat)
         if seconds is None:
@@ -286,17 +313,46 @@ class KernelRow:
         return nbytes / seconds / 1e9
 
     def percent_of_probe(self, stat: str = "best") -> float | None:
-        """Return the fused pass's GB/s as a percentage of the probe's, both by ``stat``."""
+        """Return the fused pass's GB/s as a percentage of the probe's, both by ``stat``.
+
+        Parameters
+        ----------
+        stat : {"best", "median"}, default="best"
+            The statistic over the rounds.
+
+        Returns
+        -------
+        float or None
+            The percentage, or None when either was not timed.
+        """
         fused, probe = self.gb_per_s("fused", stat), self.gb_per_s("probe", stat)
         return None if fused is None or probe is None else 100.0 * fused / probe
 
     def vs_numpy(self, stat: str = "best") -> float | None:
-        """Return the NumPy iteration's time over the fused pass's, both by ``stat``."""
+        """Return the NumPy iteration's time over the fused pass's, both by ``stat``.
+
+        Parameters
+        ----------
+        stat : {"best", "median"}, default="best"
+            The statistic over the rounds.
+
+        Returns
+        -------
+        float or None
+            The ratio, or None when either was not timed.
+        """
         numpy_s, fused_s = self.seconds("numpy", stat), self.seconds("fused", stat)
         return None if numpy_s is None or fused_s is None else numpy_s / fused_s
 
     def summary(self) -> dict[str, Any]:
-        """Return every derived number, for each of :data:`STATS`."""
+        """Return every derived number, for each of :data:`STATS`.
+
+        Returns
+        -------
+        dict of str to dict
+            Per statistic: the GB/s of each candidate, the percentage of the probe and the
+            ratio to NumPy.
+        """
         out: dict[str, Any] = {}
         for stat in STATS:
             out[stat] = {
@@ -354,14 +410,18 @@ def numpy_model(coef: np.ndarray, intercept: np.ndarray, dtype: Any) -> tuple[np
     Parameters
     ----------
     coef : ndarray of shape (1, d)
+        Coefficients, as from :func:`random_model`.
     intercept : ndarray of shape (1,)
+        Intercept, as from :func:`random_model`.
     dtype : str or numpy dtype
         ``X``'s dtype: the weights are cast to it, so BLAS runs in that precision.
 
     Returns
     -------
     w : ndarray of shape (d,)
+        ``coef[0]`` in ``dtype``.
     b : numpy scalar of ``dtype``
+        ``intercept[0]`` in ``dtype``.
     """
     dtype = np.dtype(dtype)
     return coef[0].astype(dtype), dtype.type(intercept[0])
@@ -384,7 +444,9 @@ def measure(
     Parameters
     ----------
     X : ndarray of shape (n, d), C-contiguous float32 or float64
+        Data.
     y : ndarray of shape (n,), same dtype
+        Targets.
     coef, intercept : ndarray
         As from :func:`random_model`.
     repeat : int
@@ -424,6 +486,7 @@ def run(config: KernelConfig, progress: Progress | None = None) -> KernelResult:
     Parameters
     ----------
     config : KernelConfig
+        What to measure.
     progress : callable, optional
         Called as ``progress(step, total, label)`` before each setup step and round.
 
@@ -529,7 +592,13 @@ class KernelResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dictionary: configuration, machine, rows with their summaries."""
+        """Return a JSON-ready dictionary: configuration, machine, rows with their summaries.
+
+        Returns
+        -------
+        dict of str to object
+            Also the fastlinreg version, the command line and the float32 speed-ups.
+        """
         from . import __version__
 
         return {
@@ -549,11 +618,18 @@ class KernelResult:
         Parameters
         ----------
         path : str or path-like
+            Where to write the JSON file.
         """
         write_json(self.to_dict(), path)
 
     def header_lines(self) -> list[str]:
-        """Describe the data, the rounds, the machine, the threads and the command."""
+        """Describe the data, the rounds, the machine, the threads and the command.
+
+        Returns
+        -------
+        list of str
+            One line for the data and rounds, one for the machine, one for the command.
+        """
         c = self.config
         m = self.machine
         return [
@@ -567,7 +643,13 @@ class KernelResult:
         ]
 
     def footer_lines(self) -> list[str]:
-        """Explain the columns, then one line per ``d`` with the float32 speed-up."""
+        """Explain the columns, then one line per ``d`` with the float32 speed-up.
+
+        Returns
+        -------
+        list of str
+            The lines of notes.
+        """
         lines = [
             "probe: parallel Numba sum over X, GB/s = X bytes / time; fused: fastlinreg's fused "
             "pass (residuals, gradient, loss); NumPy: r = X @ w + b - y; g = X.T @ r / n; "
@@ -592,7 +674,9 @@ class KernelResult:
         Returns
         -------
         headers : list of str
+            A copy of :data:`HEADERS`.
         body : list of list of str
+            The formatted cells, one list per row.
         """
         body = []
         for r in self.rows:
@@ -614,13 +698,25 @@ class KernelResult:
         return list(HEADERS), body
 
     def format_text(self) -> str:
-        """Render the run as a fixed-width text table with header and footer lines."""
+        """Render the run as a fixed-width text table with header and footer lines.
+
+        Returns
+        -------
+        str
+            The report, lines separated by newlines.
+        """
         return "\n".join(
             [*self.header_lines(), "", *text_table(*self.table()), "", *self.footer_lines()]
         )
 
     def format_markdown(self) -> str:
-        """Render the run as Markdown: header lines as a list, the table, the notes."""
+        """Render the run as Markdown: header lines as a list, the table, the notes.
+
+        Returns
+        -------
+        str
+            The Markdown report.
+        """
         return "\n".join(
             [f"- {line}" for line in self.header_lines()]
             + ["", *markdown_table(*self.table()), ""]

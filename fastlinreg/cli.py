@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
+        The parser, with the ``bench``, ``fit`` and ``predict`` subcommands.
     """
     parser = argparse.ArgumentParser(
         prog="fastlinreg",
@@ -437,6 +438,7 @@ class _Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """Clear the progress line on a terminal; plain lines are left as they are."""
         if self.tty:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
@@ -455,6 +457,18 @@ def _bench_options(args: argparse.Namespace) -> None:
     """Refuse options that belong to the other mode of ``bench``, naming the first one."""
 
     def given(option: str) -> bool:
+        """Say whether ``option`` was given on the command line.
+
+        Parameters
+        ----------
+        option : str
+            The option, such as ``"--n-samples"``.
+
+        Returns
+        -------
+        bool
+            Whether its attribute of ``args`` is set (not None).
+        """
         return getattr(args, option[2:].replace("-", "_")) is not None
 
     if args.kernel:
@@ -564,6 +578,7 @@ def available_memory() -> int | None:
     Returns
     -------
     int or None
+        Bytes available, or None when no source of the figure can be read.
     """
     found: list[int] = []
     try:

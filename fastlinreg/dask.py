@@ -144,29 +144,96 @@ class _DaskData:
         self.rereadable = True
 
     def stats(self) -> SufficientStats:
+        """Make one pass: the tree-merged sufficient statistics of every block.
+
+        Returns
+        -------
+        SufficientStats
+            The statistics of all rows, computed.
+        """
         parts = [delayed(_block_stats)(b) for b in self.blocks]
         return _tree_reduce(parts, _chunked.merge_stats).compute()
 
     def moments(self) -> ColumnMoments:
+        """Make one pass: the tree-merged column moments of every block's ``[X, Y]``.
+
+        Returns
+        -------
+        ColumnMoments
+            Moments of the ``n_features + n_targets`` columns, those of ``X`` first.
+        """
         parts = [delayed(_block_moments)(b) for b in self.blocks]
         return _tree_reduce(parts, _chunked.merge_moments).compute()
 
     def pass_sums(self, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
+        """Make one pass: the tree-added fused-pass sums of every block.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_targets, n_features), float64
+            Coefficients at which the residuals are taken; sent to every block.
+        intercept : ndarray of shape (n_targets,), float64
+            Intercepts at which the residuals are taken.
+        with_y : bool
+            False takes ``Y`` as zero (the Hessian-vector product).
+
+        Returns
+        -------
+        tuple of ndarray
+            ``sum_i w_i r_i x_i`` (k, d), ``sum_i w_i r_i`` (k,) and ``sum_i w_i r_i**2`` (k,).
+        """
         parts = [delayed(_block_pass)(b, coef, intercept, with_y) for b in self.blocks]
         return _tree_reduce(parts, _chunked.add_sums).compute()
 
     def qr(self, fit_intercept: bool) -> QRFactor:
+        """Make one pass: the tree-merged QR factor of every block.
+
+        Parameters
+        ----------
+        fit_intercept : bool
+            Whether the factor includes an intercept column.
+
+        Returns
+        -------
+        QRFactor
+            The ``R`` factor of all rows.
+        """
         parts = [delayed(_block_qr)(b, fit_intercept) for b in self.blocks]
         return _tree_reduce(parts, _chunked.merge_qr).compute()
 
     def refine_sums(
         self, shift_x: np.ndarray, shift_y: np.ndarray, coef: np.ndarray, offset: np.ndarray
     ) -> Sums:
+        """Make one pass: the tree-added residual sums, in shifted coordinates, of every block.
+
+        Parameters
+        ----------
+        shift_x : ndarray of shape (n_features,), float64
+            Subtracted from every row of ``X``.
+        shift_y : ndarray of shape (n_targets,), float64
+            Subtracted from every row of ``Y``.
+        coef : ndarray of shape (n_targets, n_features), float64
+            Coefficients at which the residuals are taken.
+        offset : ndarray of shape (n_targets,), float64
+            Intercept in the shifted coordinates.
+
+        Returns
+        -------
+        tuple of ndarray
+            ``sum_i w_i r_i xs_i`` (k, d), ``sum_i w_i r_i`` (k,) and ``sum_i w_i r_i**2`` (k,).
+        """
         parts = [delayed(_block_refine)(b, shift_x, shift_y, coef, offset) for b in self.blocks]
         return _tree_reduce(parts, _chunked.add_sums).compute()
 
     @contextmanager
     def streaming(self) -> Iterator[None]:
+        """Persist the blocks for the passes to come, and go back to the lazy blocks after.
+
+        Yields
+        ------
+        None
+            Control, while the persisted blocks are in use.
+        """
         source = self.blocks
         self.blocks = list(dask.persist(*source))
         try:
@@ -250,8 +317,13 @@ def fit(model: LinearRegression, X: Any, y: Any, sample_weight: Any = None) -> L
     Parameters
     ----------
     model : LinearRegression
-    X, y, sample_weight
-        As for :func:`data_source`.
+        The estimator to fit, with its parameters.
+    X : dask.array.Array or dask.dataframe.DataFrame
+        Features, as for :func:`data_source`.
+    y : dask collection or array-like
+        Targets, as for :func:`data_source`.
+    sample_weight : dask collection or array-like, optional
+        Non-negative weights, as for :func:`data_source`.
 
     Returns
     -------
@@ -364,6 +436,7 @@ def predict(model: LinearRegression, X: Any) -> Any:
     model : LinearRegression
         A fitted model.
     X : dask.array.Array of shape (n_samples, n_features) or dask.dataframe.DataFrame
+        Features, with the model's number of features (and names, for a DataFrame).
 
     Returns
     -------

@@ -78,7 +78,9 @@ def one_hot_name(column: str, value: str) -> str:
     Parameters
     ----------
     column : str
+        Name of the categorical column.
     value : str
+        One category of that column.
 
     Returns
     -------
@@ -123,7 +125,13 @@ class Dataset:
 
     @property
     def n_rows(self) -> int:
-        """Number of data rows."""
+        """Number of data rows.
+
+        Returns
+        -------
+        int
+            The number of rows of ``X``.
+        """
         return int(self.X.shape[0])
 
 
@@ -163,7 +171,13 @@ class Source:
 
     @property
     def label(self) -> str:
-        """The file's name in messages."""
+        """The file's name in messages.
+
+        Returns
+        -------
+        str
+            ``"<stdin>"`` for standard input, else the path as given.
+        """
         return "<stdin>" if self.path == "-" else self.path
 
 
@@ -231,6 +245,7 @@ def open_source(
     Returns
     -------
     Source
+        The file's format and column names, ready for :func:`read_data`.
 
     Raises
     ------
@@ -395,6 +410,7 @@ def read_data(
     Returns
     -------
     Dataset
+        ``X``, ``y`` and weights as arrays, with the feature names and categories.
 
     Raises
     ------
@@ -497,7 +513,18 @@ class _Rows:
         self.n = 0
 
     def take(self, m: int) -> np.ndarray:
-        """Return a view of the next ``m`` rows, growing the storage when needed."""
+        """Return a view of the next ``m`` rows, growing the storage when needed.
+
+        Parameters
+        ----------
+        m : int
+            Number of rows to take.
+
+        Returns
+        -------
+        ndarray of shape (m,) or (m, width)
+            A writable view of the rows taken.
+        """
         need = self.n + m
         if need > self.array.shape[0]:
             grown = max(need, self.array.shape[0] + self.array.shape[0] // 2 + 1024)
@@ -507,7 +534,13 @@ class _Rows:
         return view
 
     def finish(self) -> np.ndarray:
-        """Return the array, trimmed to the rows taken."""
+        """Return the array, trimmed to the rows taken.
+
+        Returns
+        -------
+        ndarray of shape (n,) or (n, width)
+            The storage, resized in place to the ``n`` rows taken.
+        """
         if self.array.shape[0] != self.n:
             self.array.resize((self.n, *self.shape_tail), refcheck=False)
         return self.array
@@ -523,6 +556,20 @@ class _Encoder:
         self.codes = _Rows(None, np.int32, capacity)
 
     def add(self, array: Any, label: str, row0: int, unknown: str) -> None:
+        """Append the category codes of one batch of the column.
+
+        Parameters
+        ----------
+        array : pyarrow.Array
+            The batch's values of the column (text, integers, booleans or dictionary-encoded).
+        label : str
+            The file's name, for messages.
+        row0 : int
+            Data row (from 0) of the batch's first value, for messages.
+        unknown : {"error", "zero"}
+            With given categories: raise :class:`DataError` for a value outside them, or
+            give it code -1 (an all-zero row).
+        """
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -553,7 +600,15 @@ class _Encoder:
         self.codes.take(len(indices))[:] = mapping[indices]
 
     def finish(self) -> tuple[np.ndarray, list[str]]:
-        """Return the codes and the categories, sorted when they were found in the file."""
+        """Return the codes and the categories, sorted when they were found in the file.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_rows,), int32
+            Index of each row's category, -1 for an unknown one.
+        categories : list of str
+            The categories, in code order.
+        """
         codes = self.codes.finish()
         if self.given is not None:
             return codes, list(self.given)
@@ -606,9 +661,28 @@ class _Chained(io.RawIOBase):
         self.stream = stream
 
     def readable(self) -> bool:
+        """Say that the stream can be read.
+
+        Returns
+        -------
+        bool
+            Always True.
+        """
         return True
 
     def readinto(self, buffer: Any) -> int:
+        """Read bytes into ``buffer``: first those past the header, then from the stream.
+
+        Parameters
+        ----------
+        buffer : writable bytes-like object
+            Where the bytes go.
+
+        Returns
+        -------
+        int
+            Number of bytes read; 0 at the end of the stream.
+        """
         if len(self.head):
             n = min(len(buffer), len(self.head))
             buffer[:n] = self.head[:n]
@@ -819,6 +893,18 @@ def _from_matrix(
     index = {n: j for j, n in enumerate(source.names)}
 
     def columns(names: list[str]) -> np.ndarray:
+        """Return the named columns of the matrix, refusing non-finite values.
+
+        Parameters
+        ----------
+        names : list of str
+            Columns to take, in this order.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, len(names))
+            A copy of those columns, in the file's dtype.
+        """
         out = matrix[:, [index[n] for n in names]]
         finite = np.isfinite(out)
         if not finite.all():

@@ -136,6 +136,7 @@ class ProgressBar:
         Parameters
         ----------
         rows : int
+            Number of rows in the chunk just read.
         """
         self.count += 1
         self.rows += rows
@@ -167,6 +168,23 @@ class ChunkedFile(abc.ABC):
     ``(X_block, y_block, w_block)`` with a weight column): ``X_block`` of shape
     ``(rows, n_features)`` in ``dtype``, C order; ``y_block`` and ``w_block`` float64 of shape
     ``(rows,)``. Made by :func:`parquet_chunks` and :func:`csv_chunks`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    target : str
+        The column to predict.
+    features : sequence of str
+        Feature columns, in this order.
+    weight : str or None
+        A column of sample weights, if any.
+    dtype : {numpy.float64, numpy.float32}
+        Storage of ``X_block``.
+    n_rows : int or None
+        Rows in the file, when known.
+    n_chunks : int or None
+        Chunks per iteration, when known or estimated.
 
     Attributes
     ----------
@@ -366,6 +384,7 @@ def parquet_chunks(
     Parameters
     ----------
     path : str or path-like
+        The Parquet file.
     target : str
         The column to predict.
     features : sequence of str, optional
@@ -381,6 +400,7 @@ def parquet_chunks(
     Returns
     -------
     ChunkedFile
+        A re-iterable of blocks; each iteration reads the file again.
 
     Raises
     ------
@@ -405,6 +425,7 @@ def csv_chunks(
     Parameters
     ----------
     path : str or path-like
+        The CSV file.
     target : str
         The column to predict.
     features : sequence of str, optional
@@ -422,6 +443,7 @@ def csv_chunks(
     Returns
     -------
     ChunkedFile
+        A re-iterable of blocks; each iteration reads the file again.
 
     Raises
     ------
@@ -513,18 +535,48 @@ class _IteratedData:
             raise ValueError(f"chunk {i}: {exc}") from exc
 
     def stats(self) -> SufficientStats:
+        """Make one pass: the merged sufficient statistics of every chunk.
+
+        Returns
+        -------
+        SufficientStats
+            The statistics of all rows.
+        """
         total = SufficientStats.empty(self.n_features, self.n_targets)
         for X, Y, sw in self._blocks("statistics"):
             total = total.merge(_chunked.block_stats(X, Y, sw))
         return total
 
     def moments(self) -> ColumnMoments:
+        """Make one pass: the merged column moments of every chunk's ``[X, Y]``.
+
+        Returns
+        -------
+        ColumnMoments
+            Moments of the ``n_features + n_targets`` columns, those of ``X`` first.
+        """
         total = ColumnMoments.empty(self.n_features + self.n_targets)
         for X, Y, sw in self._blocks("moments"):
             total = total.merge(_chunked.block_moments(X, Y, sw))
         return total
 
     def pass_sums(self, coef: np.ndarray, intercept: np.ndarray, with_y: bool) -> Sums:
+        """Make one pass: the added fused-pass sums of every chunk.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_targets, n_features), float64
+            Coefficients at which the residuals are taken.
+        intercept : ndarray of shape (n_targets,), float64
+            Intercepts at which the residuals are taken.
+        with_y : bool
+            False takes ``Y`` as zero (the Hessian-vector product).
+
+        Returns
+        -------
+        tuple of ndarray
+            ``sum_i w_i r_i x_i`` (k, d), ``sum_i w_i r_i`` (k,) and ``sum_i w_i r_i**2`` (k,).
+        """
         self._passes += 1
         k, d = coef.shape
         total: Sums = (np.zeros((k, d)), np.zeros(k), np.zeros(k))
@@ -533,12 +585,42 @@ class _IteratedData:
         return total
 
     def qr(self, fit_intercept: bool) -> QRFactor:
+        """Make one pass: the merged QR factor of every chunk.
+
+        Parameters
+        ----------
+        fit_intercept : bool
+            Whether the factor includes an intercept column.
+
+        Returns
+        -------
+        QRFactor
+            The ``R`` factor of all rows.
+        """
         parts = (_chunked.block_qr(X, Y, sw, fit_intercept) for X, Y, sw in self._blocks("qr"))
         return _chunked.merge_qr(*parts)
 
     def refine_sums(
         self, shift_x: np.ndarray, shift_y: np.ndarray, coef: np.ndarray, offset: np.ndarray
     ) -> Sums:
+        """Make one pass: the added residual sums, in shifted coordinates, of every chunk.
+
+        Parameters
+        ----------
+        shift_x : ndarray of shape (n_features,), float64
+            Subtracted from every row of ``X``.
+        shift_y : ndarray of shape (n_targets,), float64
+            Subtracted from every row of ``Y``.
+        coef : ndarray of shape (n_targets, n_features), float64
+            Coefficients at which the residuals are taken.
+        offset : ndarray of shape (n_targets,), float64
+            Intercept in the shifted coordinates.
+
+        Returns
+        -------
+        tuple of ndarray
+            ``sum_i w_i r_i xs_i`` (k, d), ``sum_i w_i r_i`` (k,) and ``sum_i w_i r_i**2`` (k,).
+        """
         k, d = coef.shape
         total: Sums = (np.zeros((k, d)), np.zeros(k), np.zeros(k))
         for X, Y, sw in self._blocks("refinement"):
@@ -549,6 +631,18 @@ class _IteratedData:
 
     @contextmanager
     def streaming(self):
+        """Check that several passes can be made; there is nothing to hold or release.
+
+        Yields
+        ------
+        None
+            Control, for the duration of the passes.
+
+        Raises
+        ------
+        ValueError
+            If the chunks are a one-shot iterator.
+        """
         if not self._reiterable:
             raise ValueError(
                 'solver="cg" and "gd" make several passes over the chunks: give a re-iterable '
@@ -624,6 +718,7 @@ def score_chunks(
     Returns
     -------
     float
+        R² of the model's predictions, averaged uniformly over targets.
 
     Raises
     ------
@@ -668,6 +763,7 @@ def fit_file(
     Parameters
     ----------
     path : str or path-like
+        The file; its suffix chooses the reader.
     target : str
         The column to predict.
     features : sequence of str, optional

@@ -68,10 +68,13 @@ def residual_gradient(X, y, coef, intercept, sample_weight=None):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float32 or float64
+        Design matrix; read in place, never copied.
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Targets; converted to float64 unless float32 or float64.
     coef : array-like of shape (n_features,) or (n_targets, n_features)
         ``(n_features,)`` when ``y`` is 1-D, ``(n_targets, n_features)`` when it is 2-D.
     intercept : float or array-like of shape (n_targets,)
+        Intercept of each target; a scalar is broadcast to every target.
     sample_weight : array-like of shape (n_samples,), optional
         Non-negative weights with a positive sum.
 
@@ -80,7 +83,9 @@ def residual_gradient(X, y, coef, intercept, sample_weight=None):
     grad_coef : ndarray, float64
         Same shape as ``coef``.
     grad_intercept : float or ndarray of shape (n_targets,)
+        Gradient with respect to the intercept; a float when ``y`` is 1-D.
     loss : float or ndarray of shape (n_targets,)
+        Half the weighted mean squared residual; a float when ``y`` is 1-D.
 
     Examples
     --------
@@ -131,12 +136,16 @@ def predict(X, coef, intercept):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float32 or float64
+        Design matrix; read in place, never copied.
     coef : array-like of shape (n_features,) or (n_targets, n_features)
+        Coefficients; 2-D for several targets.
     intercept : float or array-like of shape (n_targets,)
+        Intercept of each target; a scalar is broadcast to every target.
 
     Returns
     -------
     ndarray of shape (n_samples,) or (n_samples, n_targets)
+        Predictions in ``X``'s dtype; 2-D when ``coef`` is 2-D.
 
     Examples
     --------
@@ -166,7 +175,9 @@ def gram(X, y, sample_weight=None) -> SufficientStats:
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float32 or float64
+        Design matrix; read in place, never copied.
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Targets; converted to float64 unless float32 or float64.
     sample_weight : array-like of shape (n_samples,), optional
         Non-negative weights with a positive sum.
 

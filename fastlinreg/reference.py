@@ -48,11 +48,14 @@ class NumpyLinearRegression:
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
+            Training data.
         y : ndarray of shape (n_samples,)
+            Targets.
 
         Returns
         -------
-        self : NumpyLinearRegression
+        NumpyLinearRegression
+            The fitted estimator itself.
         """
         n_samples, n_features = X.shape
         self.weights = np.zeros(n_features)
@@ -71,10 +74,12 @@ class NumpyLinearRegression:
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features)
+            Samples to predict.
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            Predicted values.
         """
         if self.weights is None or self.bias is None:
             raise RuntimeError("call fit before predict")
