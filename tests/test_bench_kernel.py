@@ -13,6 +13,8 @@ import pytest
 from fastlinreg import bench, bench_kernel
 from fastlinreg.cli import _bench_config, build_parser, main
 
+pytestmark = pytest.mark.slow
+
 FEATURES = (1, 3, 9)
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 WORKER = textwrap.dedent(
     """
     import json, multiprocessing, sys, threading

@@ -20,7 +20,7 @@ pd = pytest.importorskip("pandas")
 
 from fastlinreg import dask as fl_dask  # noqa: E402  (after the importorskip guards)
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,10 @@ from fastlinreg._runtime import _serial_twin, launch
 # kernel; 9 to 32 to the four-lane kernels (three to eight blocks; 12, 24, 32 without overlap);
 # 33 float64 / 65 float32 are the first rows read sequentially (> 256 bytes); 101 prime.
 FEATURES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 17, 24, 27, 32, 33, 65, 101]
+# One width of each kind of code (a dedicated kernel, the general one on a short row, four-lane
+# blocks with and without overlap, sequential rows, a prime) for the quick subset; each further
+# width is one more compilation on a cold cache.
+QUICK_FEATURES = {1, 7, 8, 13, 32, 33, 101}
 
 
 def _case(rng, n, d, k, dtype, weights, with_y):
@@ -43,7 +47,9 @@ def _check(X, Y, coef, intercept, sw, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("d", FEATURES)
+@pytest.mark.parametrize(
+    "d", [d if d in QUICK_FEATURES else pytest.param(d, marks=pytest.mark.slow) for d in FEATURES]
+)
 @pytest.mark.parametrize("n", [1, 5, 63, 1003, 40_001])
 def test_every_kernel_matches_numpy(rng, dtype, d, n):
     for k, weights, with_y in [

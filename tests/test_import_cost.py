@@ -19,6 +19,8 @@ import pytest
 
 import fastlinreg
 
+pytestmark = pytest.mark.slow
+
 HEAVY = ("sklearn", "pandas")
 NOT_NEEDED = ("fastlinreg.cli", "fastlinreg.bench", "fastlinreg.io", "fastlinreg.dask")
 

@@ -16,6 +16,8 @@ import pytest
 
 import fastlinreg
 
+pytestmark = pytest.mark.slow
+
 FIT = textwrap.dedent(
     """
     import sys

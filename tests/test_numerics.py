@@ -143,6 +143,7 @@ def _run_fits(threads: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_results_are_bitwise_identical_for_any_thread_count_and_run():
     one = _run_fits(1)
     assert _run_fits(2) == one

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from fastlinreg import kernels
 
+pytestmark = pytest.mark.slow
+
 CASES = st.fixed_dictionaries(
     {
         "n": st.integers(1, 150),

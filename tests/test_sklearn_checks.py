@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastlinreg import LinearRegression
+
+pytestmark = pytest.mark.slow
 
 
 @parametrize_with_checks([LinearRegression()])

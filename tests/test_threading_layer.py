@@ -1,4 +1,4 @@
-"""Every public entry point starts Numba on the layer the README promises (TBB where installed).
+"""Every public entry point starts Numba on the layer docs/design.md promises (TBB where installed).
 
 ``numba.get_num_threads()`` and any parallel launch start a threading layer on first use; if a
 path reached Numba before fastlinreg preloaded TBB, the process would run on OpenMP, and a
@@ -28,9 +28,10 @@ def _has_tbb() -> bool:
     return True
 
 
-pytestmark = pytest.mark.skipif(
-    not _has_tbb(), reason="the tbb wheel is a dependency on Linux x86_64 only"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not _has_tbb(), reason="the tbb wheel is a dependency on Linux x86_64 only"),
+]
 
 PRELUDE = """
 import json, pickle, sys
