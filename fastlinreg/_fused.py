@@ -23,7 +23,7 @@ features from 9 to 32, and one for any ``d``, so that a fit compiles only the co
   widened once and used for the dot product and the gradient. LLVM left to itself either runs
   these short rows in scalar remainder loops (run-time ``d``) or gathers across rows
   (compile-time ``d``): float32 rows of 9-15 features ran at 40-70 % of the read probe, now
-  80-95 % (see the README's kernel table).
+  80-95 % (see the kernel table in docs/performance.md).
 - any ``d``: four rows per step, so four dot products run as independent chains and the
   gradient is updated once per four rows. Short rows interleave the four dot products in one
   loop; rows longer than ``_INTERLEAVE_ROW_BYTES`` are read one after the other, because four
@@ -53,7 +53,7 @@ from ._simd import four_rows
 _SMALL_D_LIMIT = {4: 8, 8: 7}
 #: Row lengths with a kernel in explicit four-lane vector code (:mod:`fastlinreg._simd`), one
 #: per number of four-feature blocks ``NB = ceil(d / 4)``. Above 32 features the general kernel
-#: keeps up with memory on its own (README, kernel table: d = 50 at 87-108 % of the probe).
+#: keeps up with memory on its own (docs/performance.md, kernel table: d = 50 at 87-108 %).
 SHORT_FEATURES = range(9, 33)
 #: Rows per block in the small-d kernels (the block's y and weights stay in L1/L2).
 _SMALL_BLOCK = 4096

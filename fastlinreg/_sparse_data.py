@@ -38,10 +38,10 @@ _PARTIALS_BYTES = 32 * 2**20
 _CHUNK_ROWS = 512
 #: Column blocks of the Gram kernel (each task re-reads the indices of every row).
 _GRAM_BLOCKS = 64
-#: Cost model, in seconds per unit (2-core machine of the README): one nonzero of one fused
-#: pass, one row of it, one merged partial sum, the start of a parallel pass, one index scanned
-#: by one Gram task, one pair product of the Gram pass, one flop of the dense factorisations of
-#: the ``d x d`` statistics.
+#: Cost model, in seconds per unit (the 2-core machine of docs/performance.md): one nonzero of
+#: one fused pass, one row of it, one merged partial sum, the start of a parallel pass, one index
+#: scanned by one Gram task, one pair product of the Gram pass, one flop of the dense
+#: factorisations of the ``d x d`` statistics.
 _SEC_PER_NNZ_PASS = 2.0e-9
 _SEC_PER_ROW = 1.0e-9
 _SEC_PER_MERGED = 0.5e-9

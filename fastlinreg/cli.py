@@ -52,8 +52,8 @@ FULL_COMPARISON = (
 NOT_CONVERGED = 3
 
 #: Fraction of the memory available that an in-memory fit may take before ``fit`` reads the
-#: file in chunks instead: the fit needs about 1.1-1.3 times the numeric data (see the README's
-#: memory table), and the rest of the machine keeps some room.
+#: file in chunks instead: the fit needs about 1.1-1.3 times the numeric data (see the memory
+#: table in docs/cli.md), and the rest of the machine keeps some room.
 _IN_MEMORY_FRACTION = 0.5
 
 

@@ -74,7 +74,7 @@ from ._tsqr import QRFactor
 if TYPE_CHECKING:
     from ._estimator import LinearRegression
 
-__all__ = ["SPLIT_EVERY", "data_source", "fit", "predict"]
+__all__ = ["SPLIT_EVERY", "fit", "predict"]
 
 #: How many partial results one task of the tree reduction combines.
 SPLIT_EVERY = 16

@@ -48,7 +48,7 @@ def peak_of_fit(path: Path, *options: str) -> tuple[int, float]:
 
 
 def main() -> None:
-    """Write the files, run the three fits, print the figures and a README table row."""
+    """Write the files, run the three fits, print the figures and a table row for docs/cli.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-samples", type=int, default=4_000_000)
     parser.add_argument("--n-features", type=int, default=25)
