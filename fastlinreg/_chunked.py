@@ -20,7 +20,7 @@ from ._runtime import launch
 from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats, compute_moments, compute_stats
 from ._tsqr import QRFactor, compute_qr
-from ._validation import assert_all_finite
+from ._validation import as_weights, assert_all_finite
 
 Sums = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -273,14 +273,7 @@ def to_block(
     if Y.shape[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {Y.shape[0]}")
     assert_all_finite(Y, input_name="y")
-    if sample_weight is None:
-        return X, Y, np.empty(0)
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.shape != (X.shape[0],):
-        raise ValueError(f"sample_weight has shape {sw.shape}, expected ({X.shape[0]},)")
-    if not (np.all(np.isfinite(sw)) and np.all(sw >= 0)):
-        raise ValueError("sample_weight must be finite and non-negative")
-    return X, Y, sw
+    return X, Y, as_weights(sample_weight, X.shape[0])
 
 
 class ArrayData:

@@ -40,10 +40,11 @@ from ._chunked import ChunkedData
 from ._cost import GRAM_MAX_FEATURES, choose_solver, gram_cost_in_passes
 from ._factor import EPS, GramFactor, Spectrum, inactive_columns, solve_r
 from ._krylov import conjugate_gradient
-from ._outcome import FitOutcome, FitParams, check_rows_and_weights
+from ._outcome import FitOutcome, FitParams
 from ._solvers import Reparametrization, SolverResult, SummedObjective, gradient_descent
 from ._stats import ColumnMoments, SufficientStats
 from ._tsqr import QRFactor
+from ._validation import check_rows_and_weights
 
 #: Most refinement passes after a Gram solve.
 MAX_REFINEMENTS = 4

@@ -25,8 +25,9 @@ import numpy as np
 
 from . import _kernels, _sparse
 from ._factor import EPS, GRAM_RCOND, Spectrum, _cholesky, _spectrum, inactive_columns
-from ._outcome import FitOutcome, FitParams, check_rows_and_weights
+from ._outcome import FitOutcome, FitParams
 from ._runtime import launch
+from ._validation import check_rows_and_weights
 
 #: Most rows for the dual system (its ``n x n`` matrix: 128 MiB at 4096 rows).
 DUAL_MAX_ROWS = 4096

@@ -21,6 +21,7 @@ from ._solvers import DivergenceError
 from ._validation import (
     assert_all_finite,
     check_fitted,
+    check_rows_and_weights,
     validate_fit_data,
     validate_predict_data,
 )
@@ -330,8 +331,8 @@ class LinearRegression(SklearnRegressorBase):
                 return fit_source(self, dask.data_source(X, y, sample_weight))
             self._check_params()
             X, y, sw = validate_fit_data(self, X, y, sample_weight, reset=True)
-            if sw.shape[0] and sw.sum() <= 0.0:
-                raise ValueError("sample_weight must not be all zero")
+            if sw.shape[0]:
+                check_rows_and_weights(float(sw.sum()), sw.shape[0])
             Y = y[:, None] if y.ndim == 1 else y
             X, Y, sw = _one_weighted_row(X, Y, sw)
             if not isinstance(X, np.ndarray):
@@ -397,14 +398,13 @@ class LinearRegression(SklearnRegressorBase):
         if use_qr:
             batch_qr = data.qr(params.fit_intercept)
             acc_qr = batch_qr if previous is None else previous.merge(batch_qr)
-            if params.fit_intercept and acc_qr.sum_w <= 0.0:
-                raise ValueError("sample_weight must not be all zero")
+            if params.fit_intercept:
+                check_rows_and_weights(acc_qr.sum_w, acc_qr.n_samples)
             outcome = _driver.solve_qr(acc_qr, params)
         else:
             batch = data.stats()
             stats = batch if previous is None else previous.merge(batch)
-            if stats.sum_w <= 0.0:
-                raise ValueError("sample_weight must not be all zero")
+            check_rows_and_weights(stats.sum_w, stats.n_samples)
             outcome = _driver.solve_statistics(stats, params)
         outcome.n_passes = 1
         self._adopt(outcome, X.dtype, y.ndim)

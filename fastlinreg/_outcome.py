@@ -16,7 +16,7 @@ from ._factor import Spectrum
 from ._stats import SufficientStats
 from ._tsqr import QRFactor
 
-__all__ = ["FitOutcome", "FitParams", "check_rows_and_weights"]
+__all__ = ["FitOutcome", "FitParams"]
 
 
 @dataclass(frozen=True)
@@ -93,24 +93,3 @@ class FitOutcome:
     spectrum: Spectrum | None = None
     stats: SufficientStats | None = None
     qr: QRFactor | None = None
-
-
-def check_rows_and_weights(sum_w: float, n_samples: int) -> None:
-    """Refuse data without rows, or whose weights are all zero.
-
-    Parameters
-    ----------
-    sum_w : float
-        The sum of the weights (or any positive number when nothing is weighted).
-    n_samples : int
-        Rows read.
-
-    Raises
-    ------
-    ValueError
-        Naming which of the two it is.
-    """
-    if n_samples == 0:
-        raise ValueError("the data has no rows")
-    if sum_w <= 0.0:
-        raise ValueError("sample_weight must not be all zero")

@@ -257,3 +257,54 @@ def assert_all_finite(a: np.ndarray, *, input_name: str) -> None:
     from sklearn.utils.validation import _assert_all_finite
 
     _assert_all_finite(a, input_name=input_name)
+
+
+def check_rows_and_weights(sum_w: float, n_samples: int) -> None:
+    """Refuse data without rows, or whose weights are all zero.
+
+    Parameters
+    ----------
+    sum_w : float
+        The sum of the weights (or any positive number when nothing is weighted).
+    n_samples : int
+        Rows read.
+
+    Raises
+    ------
+    ValueError
+        Naming which of the two it is.
+    """
+    if n_samples == 0:
+        raise ValueError("the data has no rows")
+    if sum_w <= 0.0:
+        raise ValueError("sample_weight must not be all zero")
+
+
+def as_weights(sample_weight: Any, n_rows: int) -> np.ndarray:
+    """Return weights given without scikit-learn's checks (kernels, chunks) as float64, checked.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_rows,) or None
+        None means unit weights.
+    n_rows : int
+        Rows of the data they weigh.
+
+    Returns
+    -------
+    ndarray of shape (n_rows,) or (0,), float64
+        No rows for unit weights; not a copy when already float64.
+
+    Raises
+    ------
+    ValueError
+        For another shape, or a negative or non-finite weight.
+    """
+    if sample_weight is None:
+        return np.empty(0)
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.shape != (n_rows,):
+        raise ValueError(f"sample_weight has shape {sw.shape}, expected ({n_rows},)")
+    if not (all_finite(sw) and np.all(sw >= 0)):
+        raise ValueError("sample_weight must be finite and non-negative")
+    return sw

@@ -16,6 +16,7 @@ import numpy as np
 from . import _fused, _kernels
 from ._runtime import launch
 from ._stats import SufficientStats, compute_stats
+from ._validation import as_weights, check_rows_and_weights
 
 __all__ = ["SufficientStats", "gram", "predict", "residual_gradient"]
 
@@ -118,15 +119,9 @@ def residual_gradient(X, y, coef, intercept, sample_weight=None):
 
 
 def _check_weights(sample_weight, n: int) -> np.ndarray:
-    if sample_weight is None:
-        return np.empty(0)
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.shape != (n,):
-        raise ValueError(f"sample_weight must have shape ({n},), got {sw.shape}")
-    if np.any(sw < 0) or not np.all(np.isfinite(sw)):
-        raise ValueError("sample_weight must be finite and non-negative")
-    if sw.sum() <= 0:
-        raise ValueError("sample_weight must not be all zero")
+    sw = as_weights(sample_weight, n)
+    if sw.shape[0]:
+        check_rows_and_weights(float(sw.sum()), n)
     return sw
 
 

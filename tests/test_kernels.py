@@ -166,6 +166,11 @@ def test_column_moments_are_stable_for_large_offsets(rng):
             "all zero",
         ),
         (
+            lambda X, y: kernels.residual_gradient(X, y, np.zeros(3), 0.0, np.ones(9)),
+            ValueError,
+            r"sample_weight has shape \(9,\), expected \(10,\)",
+        ),
+        (
             lambda X, y: kernels.residual_gradient(X, y.astype(complex), np.zeros(3), 0.0),
             TypeError,
             "real numbers",
