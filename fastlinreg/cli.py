@@ -37,6 +37,7 @@ from ._bench_defaults import (
     default_threads,
 )
 from ._params import DEFAULTS, SOLVERS
+from ._status_line import StatusLine
 
 #: Exceptions reported as one line with exit status 2: bad input, files, options, models.
 USER_ERRORS = (ValueError, TypeError, OSError, FloatingPointError)
@@ -424,24 +425,16 @@ class _Progress:
     """Progress on stderr: one updating line on a terminal, plain lines otherwise."""
 
     def __init__(self, stream: TextIO):
-        self.stream = stream
-        self.tty = stream.isatty()
+        self.line = StatusLine(stream)
         self.start = time.perf_counter()
 
     def __call__(self, step: int, total: int, label: str) -> None:
         elapsed = time.perf_counter() - self.start
-        text = f"[{step}/{total} {elapsed:5.0f} s] {label}"
-        if self.tty:
-            self.stream.write("\r\x1b[K" + text)
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+        self.line.show(f"[{step}/{total} {elapsed:5.0f} s] {label}")
 
     def close(self) -> None:
         """Clear the progress line on a terminal; plain lines are left as they are."""
-        if self.tty:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        self.line.finish()
 
 
 #: Options of one ``bench`` mode that the other refuses, with the reason given.

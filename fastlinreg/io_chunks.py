@@ -56,6 +56,7 @@ from ._runtime import launch
 from ._sklearn_compat import r2_from_sums
 from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats, compute_moments
+from ._status_line import StatusLine
 from ._tsqr import QRFactor
 
 __all__ = [
@@ -109,9 +110,9 @@ class ProgressBar:
     ):
         self.label = label
         self.total = total
-        self.stream = sys.stderr if stream is None else stream
+        self.line = StatusLine(sys.stderr if stream is None else stream)
         self.estimated = estimated
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.tty = self.line.tty
         self.count = 0
         self.rows = 0
         self.start = time.perf_counter()
@@ -143,22 +144,18 @@ class ProgressBar:
         now = time.perf_counter()
         if self.tty:
             if now - self._last_time >= 0.1:
-                self.stream.write("\r\x1b[K" + self._line())
-                self.stream.flush()
+                self.line.show(self._line())
                 self._last_time = now
             return
         tenth = 10 * self.count // self.total if self.total else self.count.bit_length()
         if tenth > self._last_tenth and now - self._last_time >= 1.0:
-            self.stream.write(self._line() + "\n")
-            self.stream.flush()
+            self.line.show(self._line())
             self._last_tenth = tenth
             self._last_time = now
 
     def close(self) -> None:
         """Write the final state of the pass."""
-        prefix = "\r\x1b[K" if self.tty else ""
-        self.stream.write(prefix + self._line() + "\n")
-        self.stream.flush()
+        self.line.finish(self._line())
 
 
 class ChunkedFile(abc.ABC):
