@@ -22,6 +22,7 @@ from ._validation import (
     assert_all_finite,
     check_fitted,
     check_rows_and_weights,
+    fitted_blocks,
     validate_fit_data,
     validate_predict_data,
 )
@@ -465,10 +466,7 @@ class LinearRegression(SklearnRegressorBase):
             return dask.predict(self, X)
         check_fitted(self)
         X = validate_predict_data(self, X)
-        coef = np.atleast_2d(np.asarray(self.coef_, dtype=np.float64))
-        intercept = np.broadcast_to(
-            np.asarray(self.intercept_, dtype=np.float64), (coef.shape[0],)
-        ).copy()
+        coef, intercept = fitted_blocks(self)
         if isinstance(X, np.ndarray):
             out = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
             launch(_kernels.predict_into, X, coef, intercept, out, _kernels.N_CHUNKS)

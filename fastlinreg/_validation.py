@@ -308,3 +308,23 @@ def as_weights(sample_weight: Any, n_rows: int) -> np.ndarray:
     if not (all_finite(sw) and np.all(sw >= 0)):
         raise ValueError("sample_weight must be finite and non-negative")
     return sw
+
+
+def fitted_blocks(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return a fitted model's ``coef_`` and ``intercept_`` as float64 blocks, one row per target.
+
+    Parameters
+    ----------
+    model : LinearRegression
+        Fitted, with one target (1-D ``coef_``) or several.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_targets, n_features), float64
+    intercept : ndarray of shape (n_targets,), float64
+        A fresh array (``intercept_`` may be one number for every target).
+    """
+    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+    k = coef.shape[0]
+    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (k,)).copy()
+    return coef, intercept

@@ -70,6 +70,7 @@ from ._runtime import launch
 from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats
 from ._tsqr import QRFactor
+from ._validation import fitted_blocks
 
 if TYPE_CHECKING:
     from ._estimator import LinearRegression
@@ -449,9 +450,8 @@ def predict(model: LinearRegression, X: Any) -> Any:
     check_is_fitted(model)
     _check_feature_names(model, _schema(X), reset=False)
     _check_n_features(model, _schema(X), reset=False)
-    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+    coef, intercept = fitted_blocks(model)
     k = coef.shape[0]
-    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (k,)).copy()
     multi = np.ndim(model.coef_) == 2
     if isinstance(X, dd.DataFrame):
         dtype = _frame_dtype(X)

@@ -58,6 +58,7 @@ from ._solvers import fused_pass_sums
 from ._stats import ColumnMoments, SufficientStats, compute_moments
 from ._status_line import StatusLine
 from ._tsqr import QRFactor
+from ._validation import fitted_blocks
 
 __all__ = [
     "ChunkedFile",
@@ -728,11 +729,10 @@ def score_chunks(
         raise ValueError(
             f"the chunks have {data.n_features} features, the model expects {model.n_features_in_}"
         )
-    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+    coef, intercept = fitted_blocks(model)
     k = coef.shape[0]
     if data.n_targets != k:
         raise ValueError(f"the chunks have {data.n_targets} targets, the model predicts {k}")
-    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (k,)).copy()
     moments, residual = ColumnMoments.empty(k), np.zeros(k)
     for X, Y, sw in data._blocks("score"):
         if X.shape[0] == 0:
