@@ -7,6 +7,10 @@ containers, other dtypes, and every input that scikit-learn rejects or warns abo
 scikit-learn, imported then, so that its messages, warnings and exception classes are unchanged.
 The finiteness of ``X`` is left to the first pass over it, which reports it through
 :func:`assert_all_finite`.
+
+Also here, shared by every data path (arrays, chunks, files, Dask, the kernels): the checks of
+weights (:func:`as_weights`, :func:`check_rows_and_weights`) and the fitted model's
+coefficients as float64 blocks (:func:`fitted_blocks`).
 """
 
 from __future__ import annotations
