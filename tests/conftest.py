@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+import fastlinreg
+
+#: Programs the tests run in subprocesses; not test modules, so not collected.
+PROGRAMS = Path(__file__).parent / "programs"
+collect_ignore = ["programs"]
+
+
+def program(name: str) -> list[str]:
+    """Return the command that runs ``tests/programs/<name>`` with this interpreter."""
+    return [sys.executable, str(PROGRAMS / name)]
+
+
+def env_under_test(**overrides: str) -> dict[str, str]:
+    """Return this process's environment with the fastlinreg under test first on the path."""
+    env = dict(os.environ, **overrides)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(fastlinreg.__file__).parents[1]), env.get("PYTHONPATH", "")]
+    )
+    return env
 
 
 def tolerance(dtype) -> float:

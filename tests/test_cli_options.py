@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from conftest import env_under_test, program
 
 from fastlinreg import LinearRegression, load_model
 from fastlinreg.cli import NOT_CONVERGED, build_parser, main
@@ -258,18 +257,6 @@ def test_the_cli_reference_lists_every_option():
                     assert f"`{option}" in reference, f"{name} {option}"
 
 
-IMPORTS = """
-import json, sys
-from fastlinreg.cli import main
-
-try:
-    status = main(sys.argv[1:])
-except SystemExit as exc:
-    status = exc.code
-print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
-"""
-
-
 def test_help_and_predict_import_neither_sklearn_nor_the_harness(tmp_path, table):
     data = _write_csv(tmp_path / "d.csv", table)
     model = tmp_path / "m.json"
@@ -277,14 +264,13 @@ def test_help_and_predict_import_neither_sklearn_nor_the_harness(tmp_path, table
         main(["fit", str(data), "--target", "y", "--features", "a", "b", "-q", "-o", str(model)])
         == 0
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for argv in (["--help"], ["fit", "--help"], ["predict", str(model), str(data)]):
         done = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(IMPORTS), *argv],
+            [*program("cli_modules_loaded.py"), *argv],
             capture_output=True,
             text=True,
             timeout=240,
-            env=env,
+            env=env_under_test(),
             check=False,
         )
         report = json.loads(done.stdout.splitlines()[-1])

@@ -12,12 +12,12 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import env_under_test, program
 
 from fastlinreg import load_model
 from fastlinreg.cli import main
@@ -103,33 +103,16 @@ def test_output_in_a_read_only_folder_is_refused_first(capsys, work):
         locked.chmod(0o755)
 
 
-def _run_script(code: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+def _run_program(name: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
+        [*program(name), *args],
         capture_output=True,
         text=True,
         timeout=240,
         cwd=ROOT,
+        env=env_under_test(),
         check=False,
-        **kwargs,
     )
-
-
-# Sends a signal to the process itself when the output's data are about to be made durable:
-# after the temporary file is written, before it is renamed over the target.
-SIGNAL_AT_WRITE = """
-import os, sys
-from fastlinreg.cli import main
-
-real_fsync = os.fsync
-
-def fsync(fd):
-    os.kill(os.getpid(), int(sys.argv[1]))
-    real_fsync(fd)
-
-os.fsync = fsync
-sys.exit(main(sys.argv[2:]))
-"""
 
 
 def _commands(work: Path) -> dict[str, tuple[list[str], Path]]:
@@ -158,7 +141,7 @@ def test_a_signal_during_the_write_leaves_the_old_file(work, command, signum, st
     argv, target = _commands(work)[command]
     target.write_text("the old contents\n")
     before = _snapshot(work)
-    done = _run_script(SIGNAL_AT_WRITE, str(int(signum)), *argv)
+    done = _run_program("cli_signal_at_fsync.py", str(int(signum)), *argv)
     assert done.returncode == status, done.stderr
     assert target.read_text() == "the old contents\n"
     if line is not None:
@@ -169,22 +152,6 @@ def test_a_signal_during_the_write_leaves_the_old_file(work, command, signum, st
         assert all(n.startswith(f".{target.name}.") and n.endswith(".tmp") for n in leftovers)
 
 
-FAILED_WRITE = """
-import resource, signal, sys
-from fastlinreg.cli import main
-
-# The same command once without a limit, writing elsewhere, so that every kernel is loaded
-# (and any cache file written) before the limit is set.
-argv = sys.argv[2:]
-warm = [*argv[:-1], argv[-1] + ".warm"]
-assert main(warm) == 0
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-limit = int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-sys.exit(main(argv))
-"""
-
-
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE (POSIX)")
 @pytest.mark.parametrize("command", ["fit", "predict"])
 def test_a_write_that_fails_part_way_leaves_the_old_file(work, command):
@@ -192,7 +159,7 @@ def test_a_write_that_fails_part_way_leaves_the_old_file(work, command):
     old = load_model(work / "m.json") if command == "fit" else None
     target.write_text("x" * 100 + "\n") if command == "predict" else None
     before = _snapshot(work)
-    done = _run_script(FAILED_WRITE, "300", *argv)
+    done = _run_program("cli_file_size_limit.py", "300", *argv)
     assert done.returncode == 2, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"fastlinreg {command}: error: ") and "File too large" in last
@@ -202,20 +169,6 @@ def test_a_write_that_fails_part_way_leaves_the_old_file(work, command):
     assert after == before
     if old is not None:
         np.testing.assert_array_equal(load_model(target).coef_, old.coef_)
-
-
-SLOW_FIT = """
-import sys, time
-import fastlinreg
-from fastlinreg.cli import main
-
-def slow_fit(self, *args, **kwargs):
-    print("fitting", flush=True)
-    time.sleep(60)
-
-fastlinreg.LinearRegression.fit = slow_fit
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 @pytest.mark.parametrize(
@@ -229,11 +182,12 @@ def test_ctrl_c_or_sigterm_during_a_fit_is_one_line(work, signum, status, line):
     before = _snapshot(work)
     argv = _commands(work)["fit"][0]
     with subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(SLOW_FIT), *argv],
+        [*program("cli_slow_fit.py"), *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
+        env=env_under_test(),
     ) as proc:
         try:
             assert proc.stdout is not None

@@ -7,66 +7,15 @@ of killing pytest.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import textwrap
 from importlib import metadata
 from pathlib import Path
 
 import pytest
+from conftest import env_under_test, program
 
 pytestmark = pytest.mark.slow
 
-WORKER = textwrap.dedent(
-    """
-    import json, multiprocessing, sys, threading
-    import numpy as np
-    import fastlinreg
-    from fastlinreg import LinearRegression
-
-    SOLVERS = ("gd", "gram", "auto")
-
-    def data(seed):
-        rng = np.random.default_rng(seed)
-        X = rng.standard_normal((3000, 30)) * rng.uniform(0.5, 2, 30) + 1
-        return X, X @ rng.standard_normal(30) + rng.standard_normal(3000)
-
-    def fit(seed):
-        X, y = data(seed)
-        out = []
-        for solver in SOLVERS:
-            m = LinearRegression(solver=solver).fit(X, y)
-            out.append(m.coef_.tobytes().hex() + m.predict(X[:50]).tobytes().hex())
-        return out
-
-    def threads():
-        want = [fit(s) for s in range(8)]
-        got = [None] * 8
-        def run(i):
-            for _ in range(3):
-                got[i] = fit(i)
-        ts = [threading.Thread(target=run, args=(i,)) for i in range(8)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        return got == want
-
-    def pool(method):
-        want = [fit(s) for s in range(4)]
-        with multiprocessing.get_context(method).Pool(2) as p:
-            got = p.map(fit, range(4))
-        return got == want
-
-    if __name__ == "__main__":
-        scenario = sys.argv[1]
-        ok = threads() if scenario == "threads" else pool(scenario)
-        config = fastlinreg.show_config()
-        print(json.dumps({"ok": ok, "layer": config["threading_layer_active"],
-                          "lock": config["launch_lock"]}))
-    """
-)
 
 LAYERS = {
     "default": {},
@@ -77,19 +26,10 @@ LAYERS = {
 
 
 def _scenario(tmp_path: Path, scenario: str, env_overrides: dict) -> dict:
-    script = tmp_path / "worker.py"
-    script.write_text(WORKER)
-    env = dict(os.environ, **env_overrides)
-    # The worker must import the fastlinreg under test, wherever it is.
-    import fastlinreg
-
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(fastlinreg.__file__).parents[1]), env.get("PYTHONPATH", "")]
-    )
     try:
         proc = subprocess.run(
-            [sys.executable, str(script), scenario],
-            env=env,
+            [*program("worker_pools.py"), scenario],
+            env=env_under_test(**env_overrides),
             capture_output=True,
             text=True,
             timeout=300,

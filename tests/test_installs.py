@@ -8,30 +8,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import program
 
 import fastlinreg
 
 pytestmark = pytest.mark.slow
-
-FIT = textwrap.dedent(
-    """
-    import sys
-    import numpy as np
-    from fastlinreg import LinearRegression
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(300, 4))
-    y = X @ np.array([1.0, 2.0, 3.0, 4.0]) + 5.0
-    for solver in sys.argv[1:]:
-        m = LinearRegression(solver=solver).fit(X, y)
-        assert np.allclose(m.coef_, [1, 2, 3, 4], rtol=1e-9), m.coef_
-    print("fit ok")
-    """
-)
 
 
 def _copy_package(root: Path) -> Path:
@@ -44,7 +28,7 @@ def _run(root: Path, solvers: tuple[str, ...], **env_overrides: str) -> subproce
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env.update(PYTHONPATH=str(root), **env_overrides)
     return subprocess.Popen(
-        [sys.executable, "-c", FIT, *solvers],
+        [*program("install_fit.py"), *solvers],
         env=env,
         cwd=root,
         stdout=subprocess.PIPE,

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import textwrap
 import warnings
 from functools import partial
 
 import numpy as np
 import pytest
-from conftest import assert_coef_close, numpy_residual_gradient
+from conftest import assert_coef_close, env_under_test, numpy_residual_gradient, program
 
 from fastlinreg import DivergenceError, LinearRegression, kernels
 from fastlinreg._solvers import (
@@ -105,36 +102,10 @@ def test_float32_gd_converges_at_float32_rounding(n_features):
     assert_coef_close(gd.coef_, gram.coef_, 1e-5)
 
 
-DETERMINISM = textwrap.dedent(
-    """
-    import json, sys
-    import numpy as np
-    from fastlinreg import LinearRegression
-    rng = np.random.default_rng(7)
-    X = rng.standard_normal((20011, 37)) * rng.uniform(0.1, 10, 37) + 3
-    y = X @ rng.standard_normal(37) + rng.standard_normal(20011)
-    w = rng.uniform(0, 2, 20011)
-    out = {}
-    for solver in ("gd", "cg", "gram", "qr"):
-        for dtype in ("float64", "float32"):
-            m = LinearRegression(solver=solver).fit(X.astype(dtype), y, sample_weight=w)
-            key = f"{solver}-{dtype}"
-            out[key] = [m.coef_.tobytes().hex(), np.asarray(m.intercept_).tobytes().hex()]
-    m = LinearRegression().partial_fit(X[:7000], y[:7000]).partial_fit(X[7000:], y[7000:])
-    out["partial"] = [m.coef_.tobytes().hex(), np.asarray(m.intercept_).tobytes().hex()]
-    m = LinearRegression(solver="qr").partial_fit(X[:7000], y[:7000])
-    m.partial_fit(X[7000:], y[7000:])
-    out["partial-qr"] = [m.coef_.tobytes().hex(), np.asarray(m.intercept_).tobytes().hex()]
-    print(json.dumps(out))
-    """
-)
-
-
 def _run_fits(threads: int) -> dict:
-    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
     proc = subprocess.run(
-        [sys.executable, "-c", DETERMINISM],
-        env=env,
+        program("bitwise_fits.py"),
+        env=env_under_test(NUMBA_NUM_THREADS=str(threads)),
         capture_output=True,
         text=True,
         timeout=600,
