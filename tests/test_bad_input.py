@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from conftest import assert_coef_close, lstsq_fit
+from conftest import assert_coef_close
+from naive import lstsq_fit
 from sklearn.exceptions import NotFittedError
 
 from fastlinreg import LinearRegression

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import lstsq_fit
+from naive import lstsq_fit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 

@@ -13,7 +13,8 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import exact_lstsq, relative_error
+from conftest import relative_error
+from naive import exact_lstsq
 from nist_strd import NAMES, load, lre, min_coef_lre
 from sklearn.exceptions import ConvergenceWarning
 

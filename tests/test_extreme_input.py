@@ -7,14 +7,14 @@ squares is equivariant under rescaling by powers of two, which are exact).
 from __future__ import annotations
 
 import copy
-import operator
 import warnings
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_coef_close, lstsq_fit
+from conftest import assert_coef_close
+from naive import exact_fit_quality, lstsq_fit
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.linear_model import Ridge
 
@@ -131,17 +131,6 @@ def test_a_huge_penalty_gives_zero_coefficients():
     assert model.intercept_ == pytest.approx(y.mean(), rel=1e-12)
 
 
-def _exact_fit_quality(X: np.ndarray, y: np.ndarray, coef: np.ndarray) -> tuple[Fraction, Fraction]:
-    """In exact arithmetic: the best intercept for ``coef`` on ``(X, y)``, and its mean square."""
-    c = [Fraction(float(v)) for v in coef]
-    residual = [
-        Fraction(float(t)) - sum(map(operator.mul, c, map(Fraction, row)))
-        for row, t in zip(X, y, strict=True)
-    ]
-    best = sum(residual) / len(residual)
-    return best, sum((r - best) ** 2 for r in residual) / len(residual)
-
-
 def test_integer_columns_near_2_to_the_62_are_fitted():
     rng = np.random.default_rng(0)
     offsets = rng.integers(-(2**20), 2**20, (2000, 3))
@@ -154,8 +143,8 @@ def test_integer_columns_near_2_to_the_62_are_fitted():
     # apart: squared errors of evaluated predictions differ by rounding luck. Measured exactly,
     # the coefficients fit as well as scikit-learn's and the intercept is correctly rounded.
     values = X.astype(np.float64)
-    best, ours = _exact_fit_quality(values, y, model.coef_)
-    _, theirs = _exact_fit_quality(values, y, reference.coef_)
+    best, ours = exact_fit_quality(values, y, model.coef_)
+    _, theirs = exact_fit_quality(values, y, reference.coef_)
     assert ours <= Fraction(101, 100) * theirs
     assert abs(Fraction(model.intercept_) - best) <= Fraction(abs(np.spacing(model.intercept_))) / 2
 

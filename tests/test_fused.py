@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import numpy_residual_gradient, tolerance
+from conftest import tolerance
+from naive import numpy_residual_gradient
 
 from fastlinreg import _fused, _kernels
 from fastlinreg._runtime import _serial_twin, launch

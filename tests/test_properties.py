@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import numpy_residual_gradient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from naive import numpy_residual_gradient
 
 from fastlinreg import kernels
 
