@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 from importlib import metadata
-from pathlib import Path
 
 import pytest
 from conftest import env_under_test, program
@@ -25,7 +24,7 @@ LAYERS = {
 }
 
 
-def _scenario(tmp_path: Path, scenario: str, env_overrides: dict) -> dict:
+def _scenario(scenario: str, env_overrides: dict) -> dict:
     try:
         proc = subprocess.run(
             [*program("worker_pools.py"), scenario],
@@ -41,8 +40,8 @@ def _scenario(tmp_path: Path, scenario: str, env_overrides: dict) -> dict:
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
-def test_eight_threads_fit_and_predict_like_serial(tmp_path, layer):
-    result = _scenario(tmp_path, "threads", LAYERS[layer])
+def test_eight_threads_fit_and_predict_like_serial(layer):
+    result = _scenario("threads", LAYERS[layer])
     assert result["ok"]
     if layer == "workqueue":
         assert result["layer"] == "workqueue" and result["lock"]
@@ -50,13 +49,13 @@ def test_eight_threads_fit_and_predict_like_serial(tmp_path, layer):
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 @pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_worker_pools_after_a_fit_in_the_parent(tmp_path, layer, method):
-    assert _scenario(tmp_path, method, LAYERS[layer])["ok"]
+def test_worker_pools_after_a_fit_in_the_parent(layer, method):
+    assert _scenario(method, LAYERS[layer])["ok"]
 
 
-def test_default_layer_is_tbb_when_installed(tmp_path):
+def test_default_layer_is_tbb_when_installed():
     try:
         metadata.version("tbb")
     except metadata.PackageNotFoundError:
         pytest.skip("the tbb wheel is a dependency on Linux x86_64 only")
-    assert _scenario(tmp_path, "threads", {})["layer"] == "tbb"
+    assert _scenario("threads", {})["layer"] == "tbb"

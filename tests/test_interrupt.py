@@ -15,7 +15,7 @@ from conftest import env_under_test, program
 
 # Gradient descent with tol=0 runs max_iter iterations; CG would stop at its exact solution.
 @pytest.mark.parametrize("solver", ["gd"])
-def test_interrupt_during_a_streaming_fit(tmp_path, solver):
+def test_interrupt_during_a_streaming_fit(solver):
     try:
         proc = subprocess.run(
             [*program("fit_then_interrupt.py"), solver],
