@@ -22,8 +22,8 @@ features from 9 to 32, and one for any ``d``, so that a fit compiles only the co
   (:mod:`fastlinreg._simd`); a row is ``ceil(d / 4)`` blocks of four features, each block
   widened once and used for the dot product and the gradient. LLVM left to itself either runs
   these short rows in scalar remainder loops (run-time ``d``) or gathers across rows
-  (compile-time ``d``): float32 rows of 9-15 features ran at 40-70 % of the read probe, now
-  80-95 % (see the kernel table in docs/performance.md).
+  (compile-time ``d``), well below the read probe (docs/decisions.md; the kernel table in
+  docs/performance.md).
 - any ``d``: four rows per step, so four dot products run as independent chains and the
   gradient is updated once per four rows. Short rows interleave the four dot products in one
   loop; rows longer than ``_INTERLEAVE_ROW_BYTES`` are read one after the other, because four
@@ -49,11 +49,11 @@ from ._kernels import _chunk_bounds
 from ._simd import four_rows
 
 #: Largest ``d`` with its own compiled kernel, by itemsize. For float64 the d = 8 kernel compiles
-#: to gather loads (3.7 GB/s against 13.3 GB/s for the general kernel), so it stops at 7.
+#: to gather loads, slower than the general kernel (docs/decisions.md), so it stops at 7.
 _SMALL_D_LIMIT = {4: 8, 8: 7}
 #: Row lengths with a kernel in explicit four-lane vector code (:mod:`fastlinreg._simd`), one
 #: per number of four-feature blocks ``NB = ceil(d / 4)``. Above 32 features the general kernel
-#: keeps up with memory on its own (docs/performance.md, kernel table: d = 50 at 87-108 %).
+#: keeps up with memory on its own (the kernel table in docs/performance.md).
 SHORT_FEATURES = range(9, 33)
 #: Rows per block in the small-d kernels (the block's y and weights stay in L1/L2).
 _SMALL_BLOCK = 4096
@@ -187,7 +187,7 @@ def _small_chunk_kernel(rows, D):
         for b0 in range(0, m, block):
             mb = min(block, m - b0)
             # Views indexed from 0 inside the block kernel: with "b0 + i" Numba cannot prove the
-            # index non-negative, and its wrap-around check scalarises the loop (8.7 vs 34.6 GB/s).
+            # index non-negative, and its wrap-around check scalarises the loop.
             xb = x[b0 * d : (b0 + mb) * d]
             Yb = Y[b0 : b0 + mb]
             for t in range(k):
@@ -376,9 +376,9 @@ def _rows_wide(X, y, c, b, w, has_y, has_w, g):
 def _rows_pairs(X, y, c, b, w, has_y, has_w, g):
     """:func:`_rows_wide` two rows per step, for long float32 rows.
 
-    Each float32 value is converted to float64 twice (dot product, gradient update); with four
-    rows per step that made d = 1000 float32 run at 68 % of the read probe, with two at 85-92 %
-    (float64 rows and shorter float32 rows are as fast or faster with four).
+    Each float32 value is converted to float64 twice (dot product, gradient update); four rows
+    per step made long float32 rows compute-bound, two keep them at memory speed
+    (docs/decisions.md). float64 rows and shorter float32 rows are as fast or faster with four.
     """
     m, d = X.shape
     sum_a = 0.0
@@ -444,8 +444,8 @@ def _accumulate_chunk(D, c, n_chunks, X, Y, coef, intercept, sw, has_y, has_w, g
 
 @overload(_accumulate_chunk)
 def _accumulate_chunk_impl(D, c, n_chunks, X, Y, coef, intercept, sw, has_y, has_w, g, gi, ls):
-    # D is a literal, so each kernel links only the block code its own D runs: 0.6 s of compile
-    # per small-d kernel instead of 9 s for all of them.
+    # D is a literal, so each kernel links only the block code its own D runs: each small-d
+    # kernel compiles its own few blocks, not every one (docs/decisions.md).
     if not isinstance(D, types.IntegerLiteral):
         return None
     if D.literal_value == 0:

@@ -20,21 +20,16 @@ from ._runtime import launch, num_threads
 _SHIFT_ROWS = 1024
 #: Memory allowed for the per-chunk d x d accumulators of one Gram pass.
 _PARTIALS_BYTES = 32 * 2**20
-#: Below this many features the Numba kernel beats per-block BLAS (400 MB of X, 2 cores, one
-#: process, best of 3, Numba vs BLAS in seconds: float64 d = 12: 0.074 vs 0.099; d = 20: 0.087 vs
-#: 0.099; d = 24: 0.098 vs 0.080; d = 32: 0.113 vs 0.083; float32 d = 20: 0.169 vs 0.185; d = 24:
-#: 0.184 vs 0.158).
+#: Below this many features the Numba kernel beats per-block BLAS (docs/decisions.md).
 _BLAS_MIN_FEATURES = 24
 #: From this many features a block's product is accumulated in place by scipy's ``syrk``; below,
-#: NumPy's ``block.T @ block`` into scratch is added to the accumulator. NumPy's call was 1.3-1.7x
-#: faster with OpenBLAS here (400 MB float64, d = 50: 0.092 vs 0.125 s; d = 1000: 0.73 vs 1.03 s),
-#: but the add costs d^2 per block, which loses once blocks have few rows per feature (d = 2000:
-#: 3.5 vs 2.1 s).
+#: NumPy's ``block.T @ block`` into scratch (faster with OpenBLAS) is added to the accumulator,
+#: an add of d^2 per block that loses once blocks have few rows per feature (docs/decisions.md).
 _SYRK_MIN_FEATURES = 1500
 #: The fewest rows of a Gram chunk (when there are that many).
 _BLOCK_ROWS = 2048
-#: Size of one float64 BLAS block ``[x | y | 1]``: 2 MiB (5041 rows at d = 50) took 1.6x less
-#: time than 2048 rows did with one BLAS call per block (1.5M x 50: 0.178 vs 0.272 s).
+#: Size of one float64 BLAS block ``[x | y | 1]``: large enough that the call's overhead is small
+#: next to its product (5041 rows at d = 50; docs/decisions.md).
 _BLOCK_BYTES = 2 * 2**20
 
 _blas_lock = threading.Lock()
@@ -386,9 +381,8 @@ def _blas_chunk(X, Y, sw, shift_x, shift_y, start, stop):
 
     Each block is copied, shifted and scaled by the root of its weights into ``[x | y | 1]``, so
     that one product ``block.T @ block`` gives every sum at once: ``x x^T``, ``x y^T``, ``y^2``,
-    ``x``, ``y`` and the weight (one BLAS call per block instead of five NumPy reductions; 1.5M x
-    50 float64: 0.27 s with five reductions per 2048 rows, 0.14 s like this). Only the upper
-    triangle of the product is used.
+    ``x``, ``y`` and the weight, in one BLAS call per block instead of five NumPy reductions
+    (docs/decisions.md). Only the upper triangle of the product is used.
     """
     d, k = X.shape[1], Y.shape[1]
     rows = min(max(_BLOCK_BYTES // (8 * (d + k + 1)), 64), max(stop - start, 1))
