@@ -113,11 +113,10 @@ class ProgressBar:
         self.total = total
         self.line = StatusLine(sys.stderr if stream is None else stream)
         self.estimated = estimated
-        self.tty = self.line.tty
         self.count = 0
         self.rows = 0
         self.start = time.perf_counter()
-        self._last_time = -math.inf if self.tty else self.start
+        self._last_time = -math.inf if self.line.tty else self.start
         self._last_tenth = 0
 
     def _line(self) -> str:
@@ -143,7 +142,7 @@ class ProgressBar:
         self.count += 1
         self.rows += rows
         now = time.perf_counter()
-        if self.tty:
+        if self.line.tty:
             if now - self._last_time >= 0.1:
                 self.line.show(self._line())
                 self._last_time = now
